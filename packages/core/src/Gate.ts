@@ -1,0 +1,223 @@
+/**
+ * The per-API-key gate: open, cooling after a 429 until an instant, or halted after an auth or billing error.
+ * While a key cools every caller waits; when the cooldown ends one caller probes first and the others wait for
+ * its outcome, so a key that is still punished receives one request, not a stampede.
+ *
+ * The interface is the contract for other implementations (the Redis gate shares it across processes).
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
+import type * as TrackingMoreError from "./TrackingMoreError.js"
+
+/**
+ * How a caller passed the gate: `open`, or `probe` — the first caller after a cooldown, which must call
+ * `settle` once its attempt is decided so the callers waiting behind it go on.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Pass = "open" | "probe"
+
+/**
+ * A snapshot of one key's state.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type GateState = Data.TaggedEnum<{
+  Open: {}
+  Cooling: { readonly until: number }
+  Halted: { readonly error: TrackingMoreError.TrackingMoreError; readonly until: number | undefined }
+}>
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const GateState = Data.taggedEnum<GateState>()
+
+/**
+ * The key cools past the caller's deadline: waiting would be pointless, so the caller fails now.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DeadlineExceeded extends Data.TaggedError("DeadlineExceeded")<{
+  readonly until: number
+  readonly deadline: number
+}> {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface AwaitOptions {
+  /** Epoch ms after which the caller gives up; a cooldown ending later fails at once. */
+  readonly deadline?: number | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Gate {
+  /**
+   * Wait until the key may be used. Fails with the halting error while the key is halted, and with
+   * `DeadlineExceeded` when the cooldown ends after the deadline.
+   */
+  readonly await: (
+    key: string,
+    options?: AwaitOptions
+  ) => Effect.Effect<Pass, TrackingMoreError.TrackingMoreError | DeadlineExceeded>
+  /** The prober's attempt is decided (`confirmed`), or was abandoned and another caller must probe. */
+  readonly settle: (key: string, confirmed: boolean) => Effect.Effect<void>
+  /** Cool the key until `until` (epoch ms). The later of two cooldowns wins. */
+  readonly cooldown: (key: string, until: number) => Effect.Effect<void>
+  /** Halt the key with the error that caused it, for `duration` or until reset. */
+  readonly halt: (
+    key: string,
+    error: TrackingMoreError.TrackingMoreError,
+    duration?: Duration.Duration | undefined
+  ) => Effect.Effect<void>
+  /** Open the key at once, dropping cooldown and halt. */
+  readonly reset: (key: string) => Effect.Effect<void>
+  /** The key's state now. */
+  readonly state: (key: string) => Effect.Effect<GateState>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export const Gate: Context.Tag<Gate, Gate> = Context.GenericTag<Gate>("@trackingmore-effect/core/Gate")
+
+interface KeyState {
+  coolingUntil: number
+  probeNeeded: boolean
+  probe: Deferred.Deferred<void> | undefined
+  halted: { readonly error: TrackingMoreError.TrackingMoreError; readonly until: number | undefined } | undefined
+}
+
+/**
+ * An in-memory gate for the callers of one process.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeMemory: Effect.Effect<Gate> = Effect.sync(() => {
+  const keys = new Map<string, KeyState>()
+  const get = (key: string): KeyState => {
+    let state = keys.get(key)
+    if (state === undefined) {
+      state = { coolingUntil: 0, probeNeeded: false, probe: undefined, halted: undefined }
+      keys.set(key, state)
+    }
+    return state
+  }
+
+  type Step =
+    | { readonly _tag: "pass"; readonly pass: Pass }
+    | { readonly _tag: "sleep"; readonly millis: number }
+    | { readonly _tag: "join"; readonly probe: Deferred.Deferred<void> }
+    | { readonly _tag: "halted"; readonly error: TrackingMoreError.TrackingMoreError }
+    | { readonly _tag: "deadline"; readonly until: number }
+
+  // One synchronous look at the state: nothing can interleave between the check and the claim.
+  const step = (key: string, now: number, deadline: number | undefined): Step => {
+    const state = get(key)
+    if (state.halted !== undefined) {
+      if (state.halted.until === undefined || now < state.halted.until) {
+        return { _tag: "halted", error: state.halted.error }
+      }
+      state.halted = undefined
+      state.probeNeeded = true
+    }
+    if (now < state.coolingUntil) {
+      return deadline !== undefined && state.coolingUntil > deadline
+        ? { _tag: "deadline", until: state.coolingUntil }
+        : { _tag: "sleep", millis: state.coolingUntil - now }
+    }
+    if (state.probe !== undefined) return { _tag: "join", probe: state.probe }
+    if (state.probeNeeded) {
+      state.probe = Deferred.unsafeMake<void>(FiberId.none)
+      return { _tag: "pass", pass: "probe" }
+    }
+    return { _tag: "pass", pass: "open" }
+  }
+
+  const awaitKey = (
+    key: string,
+    options?: AwaitOptions
+  ): Effect.Effect<Pass, TrackingMoreError.TrackingMoreError | DeadlineExceeded> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const next = step(key, now, options?.deadline)
+      switch (next._tag) {
+        case "pass":
+          return Effect.succeed(next.pass)
+        case "halted":
+          return Effect.fail(next.error)
+        case "deadline":
+          return Effect.fail(new DeadlineExceeded({ until: next.until, deadline: options?.deadline ?? now }))
+        case "sleep":
+          return Effect.zipRight(Effect.sleep(Duration.millis(next.millis)), awaitKey(key, options))
+        case "join":
+          return Effect.zipRight(Deferred.await(next.probe), awaitKey(key, options))
+      }
+    })
+
+  const settle = (key: string, confirmed: boolean) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const state = get(key)
+      const probe = state.probe
+      if (probe === undefined) return Effect.void
+      state.probe = undefined
+      // A probe that met another 429 left a new cooldown: the next caller after it probes again.
+      state.probeNeeded = !confirmed || now < state.coolingUntil
+      return Deferred.succeed(probe, undefined)
+    })
+
+  return Gate.of({
+    await: awaitKey,
+    settle,
+    cooldown: (key, until) =>
+      Effect.sync(() => {
+        const state = get(key)
+        state.coolingUntil = Math.max(state.coolingUntil, until)
+        state.probeNeeded = true
+      }),
+    halt: (key, error, duration) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        get(key).halted = { error, until: duration === undefined ? undefined : now + Duration.toMillis(duration) }
+      }),
+    reset: (key) =>
+      Effect.suspend(() => {
+        const probe = keys.get(key)?.probe
+        keys.delete(key)
+        return probe === undefined ? Effect.void : Deferred.succeed(probe, undefined)
+      }),
+    state: (key) =>
+      Effect.map(Clock.currentTimeMillis, (now): GateState => {
+        const state = get(key)
+        if (state.halted !== undefined && (state.halted.until === undefined || now < state.halted.until)) {
+          return GateState.Halted({ error: state.halted.error, until: state.halted.until })
+        }
+        return now < state.coolingUntil ? GateState.Cooling({ until: state.coolingUntil }) : GateState.Open()
+      })
+  })
+})
+
+/**
+ * The in-memory gate as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMemory: Layer.Layer<Gate> = Layer.effect(Gate, makeMemory)
