@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as StatusCode from "@trackingmore-effect/core/StatusCode"
 import * as Effect from "effect/Effect"
 import * as Fault from "../src/Fault.js"
 import * as Simulator from "../src/Simulator.js"
@@ -120,6 +121,20 @@ describe("faults", () => {
       expect(codes).toContain(429)
       expect(codes.every((c) => c === 200 || c === 429)).toBe(true)
       expect(codes.filter((c) => c === 200).length).toBeGreaterThan(3)
+    }))
+
+  it.scoped("any catalogue code can be scripted, with type and message from the catalogue, in both modes", () =>
+    Effect.gen(function*() {
+      const script = StatusCode.all.map((entry) => String(entry.code) as Fault.ScriptedFault)
+      for (const mode of ["always-200", "mirror"] as const) {
+        const sim = yield* Simulator.start({ mode, rateLimits: generous, faults: { scripted: { userInfo: script } } })
+        for (const entry of StatusCode.all) {
+          const reply = yield* call(sim, "GET", "/trackings/getuserinfo")
+          expect([reply.code, reply.type]).toEqual([entry.code, entry.type])
+          expect(reply.message).toContain(entry.meaning)
+          expect(reply.status).toBe(mode === "always-200" ? 200 : entry.code < 1000 ? entry.code : 400)
+        }
+      }
     }))
 
   it("parseSpec reads kind:rate lists", () => {
