@@ -1,0 +1,435 @@
+/**
+ * Schemas of the TrackingMore v2 requests and responses. TypeScript sees camelCase (`trackingNumber`,
+ * `carrierCode`); the wire carries TrackingMore's snake_case. Decoding is lenient: unknown fields are dropped
+ * without error, optional fields may be missing or `null`, numbers may come as strings.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+// ---------------------------------------------------------------------------------------------------------------
+// lenient building blocks
+
+/**
+ * A number that may arrive as a numeric string.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const LenientNumber: Schema.Schema<number, number | string> = Schema.Union(
+  Schema.Number,
+  Schema.NumberFromString
+)
+
+/**
+ * A boolean that may arrive as `"true"`/`"false"`, `1`/`0` or `"1"`/`"0"`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const LenientBoolean: Schema.Schema<boolean, boolean | string | number> = Schema.transform(
+  Schema.Union(Schema.Boolean, Schema.String, Schema.Number),
+  Schema.Boolean,
+  {
+    strict: true,
+    decode: (value) => value === true || value === "true" || value === 1 || value === "1",
+    encode: (value) => value
+  }
+)
+
+/** An optional wire field that may be missing or `null`, renamed from its snake_case key. */
+const wire = <A, I>(schema: Schema.Schema<A, I>, key: string) =>
+  Schema.optionalWith(schema, { nullable: true, exact: true }).pipe(Schema.fromKey(key))
+
+/** An optional request field, renamed to its snake_case key on the wire. */
+const field = <A, I>(schema: Schema.Schema<A, I>, key: string) =>
+  Schema.optionalWith(schema, { exact: true }).pipe(Schema.fromKey(key))
+
+// ---------------------------------------------------------------------------------------------------------------
+// statuses
+
+/**
+ * The delivery statuses TrackingMore documents.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Status =
+  | "pending"
+  | "notfound"
+  | "transit"
+  | "pickup"
+  | "delivered"
+  | "undelivered"
+  | "exception"
+  | "expired"
+
+/**
+ * Every documented status.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const statuses: ReadonlyArray<Status> = [
+  "pending",
+  "notfound",
+  "transit",
+  "pickup",
+  "delivered",
+  "undelivered",
+  "exception",
+  "expired"
+]
+
+/**
+ * The statuses after which a run stops polling: `delivered`, `expired`, `undelivered`, `exception`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const finalStatuses: ReadonlyArray<Status> = ["delivered", "expired", "undelivered", "exception"]
+
+/**
+ * Whether a status is final for a polling run.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isFinalStatus = (status: string | undefined): boolean =>
+  status !== undefined && (finalStatuses as ReadonlyArray<string>).includes(status)
+
+// ---------------------------------------------------------------------------------------------------------------
+// tracking
+
+/**
+ * One checkpoint of a shipment (`trackinfo[]` on the wire).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class TrackingEvent extends Schema.Class<TrackingEvent>("@trackingmore-effect/client/TrackingEvent")({
+  date: wire(Schema.String, "Date"),
+  statusDescription: wire(Schema.String, "StatusDescription"),
+  details: wire(Schema.String, "Details"),
+  checkpointStatus: wire(Schema.String, "checkpoint_status")
+}) {}
+
+/**
+ * The carrier side of a tracking (`origin_info` / `destination_info` on the wire).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class CarrierInfo extends Schema.Class<CarrierInfo>("@trackingmore-effect/client/CarrierInfo")({
+  weblink: wire(Schema.String, "weblink"),
+  phone: wire(Schema.String, "phone"),
+  carrierCode: wire(Schema.String, "carrier_code"),
+  trackinfo: wire(Schema.Array(TrackingEvent), "trackinfo")
+}) {}
+
+/**
+ * A tracking as TrackingMore returns it. `status` is a string so that an undocumented status decodes; compare it
+ * with {@link Status} values or use {@link isFinalStatus}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class Tracking extends Schema.Class<Tracking>("@trackingmore-effect/client/Tracking")({
+  id: wire(Schema.String, "id"),
+  trackingNumber: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("tracking_number")),
+  carrierCode: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("carrier_code")),
+  status: wire(Schema.String, "status"),
+  substatus: wire(Schema.String, "substatus"),
+  createdAt: wire(Schema.String, "created_at"),
+  updatedAt: wire(Schema.String, "updated_at"),
+  title: wire(Schema.String, "title"),
+  orderId: wire(Schema.String, "order_id"),
+  customerName: wire(Schema.String, "customer_name"),
+  customerEmail: wire(Schema.String, "customer_email"),
+  customerPhone: wire(Schema.String, "customer_phone"),
+  logisticsChannel: wire(Schema.String, "logistics_channel"),
+  comment: wire(Schema.String, "comment"),
+  archived: wire(LenientBoolean, "archived"),
+  originalCountry: wire(Schema.String, "original_country"),
+  destinationCountry: wire(Schema.String, "destination_country"),
+  lastEvent: wire(Schema.String, "lastEvent"),
+  lastUpdateTime: wire(Schema.String, "lastUpdateTime"),
+  originInfo: wire(CarrierInfo, "origin_info"),
+  destinationInfo: wire(CarrierInfo, "destination_info")
+}) {}
+
+// ---------------------------------------------------------------------------------------------------------------
+// requests
+
+/**
+ * The fields of a new tracking (`POST /trackings/post`, one item of `POST /trackings/batch`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreateTracking = Schema.Struct({
+  trackingNumber: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("tracking_number")),
+  carrierCode: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("carrier_code")),
+  destinationCode: field(Schema.String, "destination_code"),
+  title: field(Schema.String, "title"),
+  logisticsChannel: field(Schema.String, "logistics_channel"),
+  customerName: field(Schema.String, "customer_name"),
+  customerEmail: field(Schema.String, "customer_email"),
+  customerPhone: field(Schema.String, "customer_phone"),
+  orderId: field(Schema.String, "order_id"),
+  orderCreateTime: field(Schema.String, "order_create_time"),
+  /** `YYYYMMDD` */
+  trackingShipDate: field(Schema.String, "tracking_ship_date"),
+  trackingPostalCode: field(Schema.String, "tracking_postal_code"),
+  trackingAccountNumber: field(Schema.String, "tracking_account_number"),
+  lang: field(Schema.String, "lang"),
+  comment: field(Schema.String, "comment")
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateTracking extends Schema.Schema.Type<typeof CreateTracking> {}
+
+/**
+ * The changeable fields of a tracking (`PUT /trackings/{carrier}/{number}`). `status` may only be 4, 7 or 8
+ * (the API answers 4033 otherwise).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UpdateTracking = Schema.Struct({
+  title: field(Schema.String, "title"),
+  logisticsChannel: field(Schema.String, "logistics_channel"),
+  customerName: field(Schema.String, "customer_name"),
+  customerEmail: field(Schema.String, "customer_email"),
+  customerPhone: field(Schema.String, "customer_phone"),
+  orderId: field(Schema.String, "order_id"),
+  destinationCode: field(Schema.String, "destination_code"),
+  archived: field(Schema.Boolean, "archived"),
+  status: field(Schema.Union(Schema.Number, Schema.String), "status")
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface UpdateTracking extends Schema.Schema.Type<typeof UpdateTracking> {}
+
+/**
+ * One item of `POST /trackings/updatemore`: which tracking, and its changes.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UpdateManyItem = Schema.Struct({
+  ...UpdateTracking.fields,
+  trackingNumber: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("tracking_number")),
+  carrierCode: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("carrier_code"))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface UpdateManyItem extends Schema.Schema.Type<typeof UpdateManyItem> {}
+
+/**
+ * A tracking's identity: number and carrier (`POST /trackings/delete` items, realtime, change carrier).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TrackingRef = Schema.Struct({
+  trackingNumber: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("tracking_number")),
+  carrierCode: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("carrier_code"))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface TrackingRef extends Schema.Schema.Type<typeof TrackingRef> {}
+
+/**
+ * The body of `POST /trackings/realtime`: a tracking's identity plus the optional create fields.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RealtimeRequest = CreateTracking
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RealtimeRequest extends CreateTracking {}
+
+/**
+ * Filters of `GET /trackings/get` (list) and `GET /trackings/getstatusnumber`. Times are unix seconds;
+ * `numbers` holds at most 40 tracking numbers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListQuery {
+  readonly page?: number
+  /** default 100, max 2000 */
+  readonly limit?: number
+  readonly status?: Status
+  readonly createdAtMin?: number
+  readonly createdAtMax?: number
+  readonly updateTimeMin?: number
+  readonly updateTimeMax?: number
+  readonly numbers?: ReadonlyArray<string>
+  readonly orders?: ReadonlyArray<string>
+  readonly archived?: boolean
+  readonly lang?: string
+}
+
+/**
+ * The query string of a {@link ListQuery}.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const listQueryParams = (query: ListQuery): Record<string, string> => {
+  const out: Record<string, string> = {}
+  if (query.page !== undefined) out.page = String(query.page)
+  if (query.limit !== undefined) out.limit = String(query.limit)
+  if (query.status !== undefined) out.status = query.status
+  if (query.createdAtMin !== undefined) out.created_at_min = String(query.createdAtMin)
+  if (query.createdAtMax !== undefined) out.created_at_max = String(query.createdAtMax)
+  if (query.updateTimeMin !== undefined) out.update_time_min = String(query.updateTimeMin)
+  if (query.updateTimeMax !== undefined) out.update_time_max = String(query.updateTimeMax)
+  if (query.numbers !== undefined && query.numbers.length > 0) out.numbers = query.numbers.join(",")
+  if (query.orders !== undefined && query.orders.length > 0) out.orders = query.orders.join(",")
+  if (query.archived !== undefined) out.archived = String(query.archived)
+  if (query.lang !== undefined) out.lang = query.lang
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// responses
+
+/**
+ * One page of `GET /trackings/get`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class TrackingPage extends Schema.Class<TrackingPage>("@trackingmore-effect/client/TrackingPage")({
+  page: wire(LenientNumber, "page"),
+  limit: wire(LenientNumber, "limit"),
+  total: wire(LenientNumber, "total"),
+  items: Schema.optionalWith(Schema.Array(Tracking), { nullable: true, default: () => [] })
+}) {}
+
+/**
+ * A per-item error inside a bulk answer (`data.errors[]`), e.g. code 4016 for a tracking that already exists.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class BatchItemError extends Schema.Class<BatchItemError>("@trackingmore-effect/client/BatchItemError")({
+  trackingNumber: wire(Schema.String, "tracking_number"),
+  carrierCode: wire(Schema.String, "carrier_code"),
+  code: LenientNumber,
+  message: wire(Schema.String, "message")
+}) {}
+
+const items = <A, I>(schema: Schema.Schema<A, I>) =>
+  Schema.optionalWith(Schema.Array(schema), { nullable: true, default: () => [] })
+
+/**
+ * The answer of `POST /trackings/batch`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class BatchResult extends Schema.Class<BatchResult>("@trackingmore-effect/client/BatchResult")({
+  submitted: wire(LenientNumber, "submitted"),
+  added: wire(LenientNumber, "added"),
+  trackings: items(Tracking),
+  errors: items(BatchItemError)
+}) {}
+
+/**
+ * The answer of `POST /trackings/updatemore` (merged over chunks of at most 40).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class UpdateManyResult extends Schema.Class<UpdateManyResult>("@trackingmore-effect/client/UpdateManyResult")({
+  submitted: wire(LenientNumber, "submitted"),
+  updated: wire(LenientNumber, "updated"),
+  trackings: items(Tracking),
+  errors: items(BatchItemError)
+}) {}
+
+/**
+ * The answer of `POST /trackings/delete` (merged over chunks of at most 40).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class DeleteManyResult extends Schema.Class<DeleteManyResult>("@trackingmore-effect/client/DeleteManyResult")({
+  submitted: wire(LenientNumber, "submitted"),
+  deleted: wire(LenientNumber, "deleted"),
+  trackings: items(TrackingRef),
+  errors: items(BatchItemError)
+}) {}
+
+/**
+ * The answer of `POST /trackings/realtime`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class RealtimeResult extends Schema.Class<RealtimeResult>("@trackingmore-effect/client/RealtimeResult")({
+  items: items(Tracking)
+}) {}
+
+/**
+ * Account information (`GET /trackings/getuserinfo`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class UserInfo extends Schema.Class<UserInfo>("@trackingmore-effect/client/UserInfo")({
+  userId: wire(Schema.Union(Schema.String, Schema.Number), "user_id"),
+  email: wire(Schema.String, "email"),
+  phone: wire(Schema.String, "phone"),
+  regtime: wire(Schema.String, "regtime"),
+  balance: wire(LenientNumber, "balance")
+}) {}
+
+/**
+ * Tracking counts per status (`GET /trackings/getstatusnumber`): every status the server sends, by name.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const StatusCounts = Schema.Record({ key: Schema.String, value: LenientNumber })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type StatusCounts = Schema.Schema.Type<typeof StatusCounts>
+
+/**
+ * A carrier (`GET /carriers`, `POST /carriers/detect`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class Carrier extends Schema.Class<Carrier>("@trackingmore-effect/client/Carrier")({
+  code: Schema.String,
+  name: wire(Schema.String, "name"),
+  countryCode: wire(Schema.String, "country_code"),
+  type: wire(Schema.String, "type"),
+  homepage: wire(Schema.String, "homepage"),
+  phone: wire(Schema.String, "phone")
+}) {}

@@ -1,0 +1,631 @@
+/**
+ * The TrackingMore v2 client as an Effect service over `@effect/platform`'s `HttpClient`: every endpoint with
+ * Schema-typed requests and responses, typed errors per status code, and the retry policy of
+ * `@trackingmore-effect/core` built in (cooldown after 429, backoff, re-poll, halt), rate limiting per API key,
+ * batching and idempotent create.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Policy from "@trackingmore-effect/core/Policy"
+import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as ParseResult from "effect/ParseResult"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
+import type { CreateOutcome } from "./CreateOutcome.js"
+import * as internalBatch from "./internal/batch.js"
+import * as internalPoll from "./internal/poll.js"
+import * as Transport from "./internal/transport.js"
+import * as Tracking from "./Tracking.js"
+
+/**
+ * A rate limit: at most `limit` requests per `window`, as a token bucket.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RateLimit {
+  readonly limit: number
+  readonly window: Duration.DurationInput
+}
+
+/**
+ * Options of a client.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClientOptions {
+  /** The API key. It travels only in the `Trackingmore-Api-Key` header and appears in no output. */
+  readonly apiKey: Redacted.Redacted<string>
+  /** Default `https://api.trackingmore.com/v2`. */
+  readonly baseUrl?: string | undefined
+  /** Overrides of the retry policy, e.g. `{ tooManyRequests: { wait: "1200 millis" } }` for a fast simulator. */
+  readonly policy?: Policy.PolicyOptions | undefined
+  /**
+   * Rate limits per group: `realtime` (POST /trackings/realtime), `list` (GET /trackings/get) and `default`
+   * (everything else). Defaults: 1 per second, 3 per second, 1 per second.
+   */
+  readonly rateLimits?: {
+    readonly default?: RateLimit | undefined
+    readonly realtime?: RateLimit | undefined
+    readonly list?: RateLimit | undefined
+  } | undefined
+  /** The timeout of one attempt (one HTTP request); default 30 seconds. */
+  readonly attemptTimeout?: Duration.DurationInput | undefined
+  /** Trackings per batch call of `createMany`, `updateMany`, `deleteMany`; default and maximum 40. */
+  readonly batchSize?: number | undefined
+}
+
+/**
+ * Options of `get`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetOptions {
+  /** The language of the checkpoints (appended to the path). */
+  readonly lang?: string | undefined
+  /** On 4031 (not registered yet), create the tracking first, then get it again. */
+  readonly register?: boolean | undefined
+}
+
+/**
+ * Options of `pollUntilFinal`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PollOptions {
+  /** Time between two rounds of list calls; default 5 minutes. */
+  readonly interval?: Duration.DurationInput | undefined
+  /** Stop (the stream ends) when the next round would start after this; default: no deadline. */
+  readonly deadline?: Duration.DurationInput | undefined
+}
+
+/**
+ * A shipment to poll: its number and, if known, its carrier.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Shipment {
+  readonly trackingNumber: string
+  readonly carrierCode?: string | undefined
+}
+
+/**
+ * The TrackingMore v2 API.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TrackingMoreClient {
+  /** Create one tracking. Idempotent: when it already exists (4016) the existing tracking is fetched and returned. */
+  readonly create: (input: Tracking.CreateTracking) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
+  /**
+   * Create many trackings in batches of at most 40, paced by the rate limiter. One outcome per input, in input
+   * order; errors of a whole batch call become `Failed` outcomes of its items.
+   */
+  readonly createMany: (
+    items: ReadonlyArray<Tracking.CreateTracking>
+  ) => Effect.Effect<ReadonlyArray<CreateOutcome>, TrackingMoreError.TrackingMoreError>
+  /** Get one tracking. A 4031 is re-polled; with `register: true` the tracking is created first. */
+  readonly get: (
+    carrierCode: string,
+    trackingNumber: string,
+    options?: GetOptions
+  ) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
+  /** One page of trackings, filtered. */
+  readonly list: (query?: Tracking.ListQuery) => Effect.Effect<Tracking.TrackingPage, TrackingMoreError.TrackingMoreError>
+  /** Change a tracking's fields; returns the tracking after the change. */
+  readonly update: (
+    carrierCode: string,
+    trackingNumber: string,
+    changes: Tracking.UpdateTracking
+  ) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
+  /** Delete one tracking. */
+  readonly delete: (carrierCode: string, trackingNumber: string) => Effect.Effect<void, TrackingMoreError.TrackingMoreError>
+  /** Change many trackings, in batches of at most 40; per-item errors are in `errors`. */
+  readonly updateMany: (
+    items: ReadonlyArray<Tracking.UpdateManyItem>
+  ) => Effect.Effect<Tracking.UpdateManyResult, TrackingMoreError.TrackingMoreError>
+  /** Delete many trackings, in batches of at most 40; per-item errors are in `errors`. */
+  readonly deleteMany: (
+    items: ReadonlyArray<Tracking.TrackingRef>
+  ) => Effect.Effect<Tracking.DeleteManyResult, TrackingMoreError.TrackingMoreError>
+  /** The real-time result of one shipment (3 req/s; the same shipment is refreshed at most once per 2 hours). */
+  readonly realtime: (input: Tracking.RealtimeRequest) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
+  /** Move a tracking to another carrier; returns the tracking after the change. */
+  readonly changeCarrier: (
+    carrierCode: string,
+    trackingNumber: string,
+    newCarrierCode: string
+  ) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
+  /** Account information. */
+  readonly userInfo: Effect.Effect<Tracking.UserInfo, TrackingMoreError.TrackingMoreError>
+  /** Tracking counts per status, with the list filters. */
+  readonly statusCounts: (
+    query?: Tracking.ListQuery
+  ) => Effect.Effect<Tracking.StatusCounts, TrackingMoreError.TrackingMoreError>
+  /** Every carrier TrackingMore supports. */
+  readonly carriers: Effect.Effect<ReadonlyArray<Tracking.Carrier>, TrackingMoreError.TrackingMoreError>
+  /** The carriers a tracking number may belong to. */
+  readonly detect: (trackingNumber: string) => Effect.Effect<ReadonlyArray<Tracking.Carrier>, TrackingMoreError.TrackingMoreError>
+  /**
+   * Poll shipments through the list endpoint (40 numbers per call) until every one reaches a final status
+   * (delivered, expired, undelivered, exception) or the deadline passes. Emits each tracking when first seen and
+   * whenever its status changes. Shipments that are not in the account stay pending (create them first).
+   */
+  readonly pollUntilFinal: (
+    shipments: ReadonlyArray<Shipment>,
+    options?: PollOptions
+  ) => Stream.Stream<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
+}
+
+/**
+ * The client service.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const TrackingMoreClient: Context.Tag<TrackingMoreClient, TrackingMoreClient> = Context.GenericTag<
+  TrackingMoreClient
+>("@trackingmore-effect/client/TrackingMoreClient")
+
+/**
+ * The production base URL.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultBaseUrl = "https://api.trackingmore.com/v2"
+
+/**
+ * The documented limits: 1 request per second per key, 3 per second for realtime, 1 per second for list.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultRateLimits: {
+  readonly default: RateLimit
+  readonly realtime: RateLimit
+  readonly list: RateLimit
+} = {
+  default: { limit: 1, window: "1 second" },
+  realtime: { limit: 3, window: "1 second" },
+  list: { limit: 1, window: "1 second" }
+}
+
+/**
+ * The most trackings one batch call may carry.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxBatchSize = 40
+
+const segment = (value: string): string => encodeURIComponent(value)
+
+const invalid = (
+  code: number,
+  detail: string,
+  method: string,
+  endpoint: string
+): TrackingMoreError.TrackingMoreError =>
+  TrackingMoreError.fromCode(code, { serverMessage: `${detail} (checked before sending)`, method, endpoint })
+
+const isBlank = (value: unknown): boolean => typeof value !== "string" || value.trim().length === 0
+
+const checkRef = (
+  carrierCode: string,
+  trackingNumber: string,
+  method: string,
+  endpoint: string
+): Effect.Effect<void, TrackingMoreError.TrackingMoreError> =>
+  isBlank(trackingNumber)
+    ? Effect.fail(invalid(4013, "tracking_number is required", method, endpoint))
+    : isBlank(carrierCode)
+    ? Effect.fail(invalid(4015, "carrier_code is required", method, endpoint))
+    : Effect.void
+
+const encodeWith = <A, I>(schema: Schema.Schema<A, I>, method: string, endpoint: string) => {
+  const encode = Schema.encodeEither(schema)
+  return (value: A): Either.Either<I, TrackingMoreError.TrackingMoreError> =>
+    Either.mapLeft(
+      encode(value),
+      (error) => invalid(4012, ParseResult.TreeFormatter.formatErrorSync(error), method, endpoint)
+    )
+}
+
+const encodeCreate = encodeWith(Tracking.CreateTracking, "POST", "/trackings/post")
+const encodeUpdate = encodeWith(Tracking.UpdateTracking, "PUT", "/trackings/{carrier}/{number}")
+const encodeUpdateItem = encodeWith(Tracking.UpdateManyItem, "POST", "/trackings/updatemore")
+const encodeRef = encodeWith(Tracking.TrackingRef, "POST", "/trackings/delete")
+
+/** Validates and encodes one create body without sending anything. */
+const validateCreate = (
+  input: Tracking.CreateTracking,
+  endpoint: string
+): Either.Either<unknown, TrackingMoreError.TrackingMoreError> =>
+  isBlank(input?.trackingNumber)
+    ? Either.left(invalid(4013, "tracking_number is required", "POST", endpoint))
+    : isBlank(input.carrierCode)
+    ? Either.left(invalid(4015, "carrier_code is required", "POST", endpoint))
+    : encodeCreate(input)
+
+const fromEither = <A>(either: Either.Either<A, TrackingMoreError.TrackingMoreError>) =>
+  Either.isLeft(either) ? Effect.fail(either.left) : Effect.succeed(either.right)
+
+const chunk = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+const decodeTracking = Schema.decodeUnknownEither(Tracking.Tracking)
+
+/**
+ * Builds a client. The gate, retry budget and rate limiter come from the context when provided
+ * (`Gate.Gate`, `RetryBudget.RetryBudget`, `RateLimiter.RateLimiter`, e.g. shared through Redis) and are
+ * in-memory, per client, otherwise.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: ClientOptions): Effect.Effect<TrackingMoreClient, never, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const limits = options.rateLimits ?? {}
+    const transport = yield* Transport.make({
+      apiKey: options.apiKey,
+      baseUrl: options.baseUrl ?? defaultBaseUrl,
+      policy: Policy.config(options.policy ?? {}),
+      rateLimits: {
+        default: limits.default ?? defaultRateLimits.default,
+        realtime: limits.realtime ?? defaultRateLimits.realtime,
+        list: limits.list ?? defaultRateLimits.list
+      },
+      attemptTimeout: Duration.decode(options.attemptTimeout ?? "30 seconds")
+    })
+    const batchSize = Math.max(1, Math.min(maxBatchSize, Math.floor(options.batchSize ?? maxBatchSize)))
+    const span = (name: string, endpoint: string) =>
+      Effect.withSpan(`TrackingMore.${name}`, {
+        kind: "client",
+        attributes: { "trackingmore.endpoint": endpoint, "trackingmore.key": transport.key }
+      })
+
+    const createRaw = (input: Tracking.CreateTracking) =>
+      Effect.flatMap(fromEither(validateCreate(input, "/trackings/post")), (body) =>
+        transport.request({
+          endpoint: "create",
+          method: "POST",
+          path: "/trackings/post",
+          body,
+          group: "default",
+          idempotent: true,
+          response: Tracking.Tracking
+        }))
+
+    const getRaw = (
+      carrierCode: string,
+      trackingNumber: string,
+      getOptions: GetOptions = {}
+    ): Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError> =>
+      Effect.zipRight(
+        checkRef(carrierCode, trackingNumber, "GET", "/trackings/{carrier}/{number}"),
+        transport.request({
+          endpoint: "get",
+          method: "GET",
+          path: `/trackings/${segment(carrierCode)}/${segment(trackingNumber)}${
+            getOptions.lang !== undefined && getOptions.lang.length > 0 ? `/${segment(getOptions.lang)}` : ""
+          }`,
+          group: "default",
+          idempotent: true,
+          response: Tracking.Tracking,
+          onNotRegistered: getOptions.register === true
+            ? () =>
+              createRaw({ trackingNumber, carrierCode }).pipe(
+                Effect.asVoid,
+                Effect.catchTag("TrackingAlreadyExists", () => Effect.void)
+              )
+            : undefined
+        })
+      )
+
+    const get: TrackingMoreClient["get"] = (carrierCode, trackingNumber, getOptions) =>
+      getRaw(carrierCode, trackingNumber, getOptions).pipe(span("get", "get"))
+
+    const create: TrackingMoreClient["create"] = (input) =>
+      createRaw(input).pipe(
+        Effect.catchTag("TrackingAlreadyExists", () => getRaw(input.carrierCode, input.trackingNumber)),
+        span("create", "create")
+      )
+
+    const listRaw = (query: Tracking.ListQuery = {}) =>
+      query.numbers !== undefined && query.numbers.length > 40
+        ? Effect.fail(invalid(4012, "numbers: at most 40 per call", "GET", "/trackings/get"))
+        : transport.request({
+          endpoint: "list",
+          method: "GET",
+          path: "/trackings/get",
+          query: Tracking.listQueryParams(query),
+          group: "list",
+          idempotent: true,
+          response: Tracking.TrackingPage
+        })
+
+    const list: TrackingMoreClient["list"] = (query) => listRaw(query).pipe(span("list", "list"))
+
+    const createMany: TrackingMoreClient["createMany"] = (items) =>
+      internalBatch.createMany({
+        batchSize,
+        encode: (input) => validateCreate(input, "/trackings/batch"),
+        send: (body) =>
+          transport.request({
+            endpoint: "batch",
+            method: "POST",
+            path: "/trackings/batch",
+            body,
+            group: "default",
+            idempotent: true,
+            response: Tracking.BatchResult
+          }).pipe(span("batch", "batch")),
+        list: (numbers) => list({ numbers, limit: 200 })
+      }, items).pipe(
+        Effect.tap((outcomes) =>
+          Effect.annotateCurrentSpan({
+            "trackingmore.items": outcomes.length,
+            "trackingmore.created": outcomes.filter((o) => o._tag === "Created").length,
+            "trackingmore.existed": outcomes.filter((o) => o._tag === "Existed").length,
+            "trackingmore.failed": outcomes.filter((o) => o._tag === "Failed").length
+          })
+        ),
+        span("createMany", "batch")
+      )
+
+    // Answers that may or may not carry the tracking: decode it when they do, fetch it when they do not.
+    const trackingOr = (
+      data: unknown,
+      fallback: Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
+    ) => {
+      const decoded = decodeTracking(data)
+      return Either.isRight(decoded) ? Effect.succeed(decoded.right) : fallback
+    }
+
+    const update: TrackingMoreClient["update"] = (carrierCode, trackingNumber, changes) =>
+      Effect.gen(function*() {
+        yield* checkRef(carrierCode, trackingNumber, "PUT", "/trackings/{carrier}/{number}")
+        const body = yield* fromEither(encodeUpdate(changes))
+        const data = yield* transport.request({
+          endpoint: "update",
+          method: "PUT",
+          path: `/trackings/${segment(carrierCode)}/${segment(trackingNumber)}`,
+          body,
+          group: "default",
+          idempotent: true,
+          response: Schema.Unknown
+        })
+        return yield* trackingOr(data, getRaw(carrierCode, trackingNumber))
+      }).pipe(span("update", "update"))
+
+    const del: TrackingMoreClient["delete"] = (carrierCode, trackingNumber) =>
+      Effect.zipRight(
+        checkRef(carrierCode, trackingNumber, "DELETE", "/trackings/{carrier}/{number}"),
+        transport.request({
+          endpoint: "delete",
+          method: "DELETE",
+          path: `/trackings/${segment(carrierCode)}/${segment(trackingNumber)}`,
+          group: "default",
+          idempotent: false,
+          response: Schema.Unknown
+        })
+      ).pipe(Effect.asVoid, span("delete", "delete"))
+
+    const updateMany: TrackingMoreClient["updateMany"] = (items) =>
+      Effect.gen(function*() {
+        const bodies: Array<unknown> = []
+        for (const item of items) {
+          yield* checkRef(item.carrierCode, item.trackingNumber, "POST", "/trackings/updatemore")
+          bodies.push(yield* fromEither(encodeUpdateItem(item)))
+        }
+        const results = yield* Effect.forEach(chunk(bodies, batchSize), (body) =>
+          transport.request({
+            endpoint: "updateMany",
+            method: "POST",
+            path: "/trackings/updatemore",
+            body,
+            group: "default",
+            idempotent: true,
+            response: Tracking.UpdateManyResult
+          }), { concurrency: "unbounded" })
+        return new Tracking.UpdateManyResult({
+          submitted: results.reduce((n, r) => n + (r.submitted ?? 0), 0),
+          updated: results.reduce((n, r) => n + (r.updated ?? 0), 0),
+          trackings: results.flatMap((r) => r.trackings),
+          errors: results.flatMap((r) => r.errors)
+        })
+      }).pipe(span("updateMany", "updateMany"))
+
+    const deleteMany: TrackingMoreClient["deleteMany"] = (items) =>
+      Effect.gen(function*() {
+        const bodies: Array<unknown> = []
+        for (const item of items) {
+          yield* checkRef(item.carrierCode, item.trackingNumber, "POST", "/trackings/delete")
+          bodies.push(yield* fromEither(encodeRef(item)))
+        }
+        const results = yield* Effect.forEach(chunk(bodies, batchSize), (body) =>
+          transport.request({
+            endpoint: "deleteMany",
+            method: "POST",
+            path: "/trackings/delete",
+            body,
+            group: "default",
+            idempotent: false,
+            response: Tracking.DeleteManyResult
+          }), { concurrency: "unbounded" })
+        return new Tracking.DeleteManyResult({
+          submitted: results.reduce((n, r) => n + (r.submitted ?? 0), 0),
+          deleted: results.reduce((n, r) => n + (r.deleted ?? 0), 0),
+          trackings: results.flatMap((r) => r.trackings),
+          errors: results.flatMap((r) => r.errors)
+        })
+      }).pipe(span("deleteMany", "deleteMany"))
+
+    const realtime: TrackingMoreClient["realtime"] = (input) =>
+      Effect.gen(function*() {
+        const body = yield* fromEither(validateCreate(input, "/trackings/realtime"))
+        const result = yield* transport.request({
+          endpoint: "realtime",
+          method: "POST",
+          path: "/trackings/realtime",
+          body,
+          group: "realtime",
+          idempotent: true,
+          response: Tracking.RealtimeResult
+        })
+        const first = result.items[0]
+        if (first === undefined) {
+          return yield* Effect.fail(
+            TrackingMoreError.malformed(200, "unexpected data shape", "data.items is empty", {
+              method: "POST",
+              endpoint: "/trackings/realtime"
+            })
+          )
+        }
+        return first
+      }).pipe(span("realtime", "realtime"))
+
+    const changeCarrier: TrackingMoreClient["changeCarrier"] = (carrierCode, trackingNumber, newCarrierCode) =>
+      Effect.gen(function*() {
+        yield* checkRef(carrierCode, trackingNumber, "POST", "/trackings/update")
+        yield* checkRef(newCarrierCode, trackingNumber, "POST", "/trackings/update")
+        const data = yield* transport.request({
+          endpoint: "changeCarrier",
+          method: "POST",
+          path: "/trackings/update",
+          body: { tracking_number: trackingNumber, carrier_code: carrierCode, update_carrier_code: newCarrierCode },
+          group: "default",
+          idempotent: false,
+          response: Schema.Unknown
+        })
+        return yield* trackingOr(data, getRaw(newCarrierCode, trackingNumber))
+      }).pipe(span("changeCarrier", "changeCarrier"))
+
+    const userInfo: TrackingMoreClient["userInfo"] = transport.request({
+      endpoint: "userInfo",
+      method: "GET",
+      path: "/trackings/getuserinfo",
+      group: "default",
+      idempotent: true,
+      response: Tracking.UserInfo
+    }).pipe(span("userInfo", "userInfo"))
+
+    const statusCounts: TrackingMoreClient["statusCounts"] = (query = {}) =>
+      transport.request({
+        endpoint: "statusCounts",
+        method: "GET",
+        path: "/trackings/getstatusnumber",
+        query: Tracking.listQueryParams(query),
+        group: "default",
+        idempotent: true,
+        response: Tracking.StatusCounts
+      }).pipe(span("statusCounts", "statusCounts"))
+
+    const carriers: TrackingMoreClient["carriers"] = transport.request({
+      endpoint: "carriers",
+      method: "GET",
+      path: "/carriers",
+      group: "default",
+      idempotent: true,
+      response: Schema.Array(Tracking.Carrier)
+    }).pipe(span("carriers", "carriers"))
+
+    const detect: TrackingMoreClient["detect"] = (trackingNumber) =>
+      (isBlank(trackingNumber)
+        ? Effect.fail(invalid(4013, "tracking_number is required", "POST", "/carriers/detect"))
+        : transport.request({
+          endpoint: "detect",
+          method: "POST",
+          path: "/carriers/detect",
+          body: { tracking_number: trackingNumber },
+          group: "default",
+          idempotent: true,
+          response: Schema.Array(Tracking.Carrier)
+        })).pipe(span("detect", "detect"))
+
+    const pollUntilFinal: TrackingMoreClient["pollUntilFinal"] = (shipments, pollOptions) =>
+      internalPoll.pollUntilFinal((numbers) => list({ numbers, limit: 200 }), shipments, {
+        interval: Duration.decode(pollOptions?.interval ?? "5 minutes"),
+        deadline: pollOptions?.deadline === undefined ? undefined : Duration.decode(pollOptions.deadline)
+      })
+
+    return TrackingMoreClient.of({
+      create,
+      createMany,
+      get,
+      list,
+      update,
+      delete: del,
+      updateMany,
+      deleteMany,
+      realtime,
+      changeCarrier,
+      userInfo,
+      statusCounts,
+      carriers,
+      detect,
+      pollUntilFinal
+    })
+  })
+
+/**
+ * The client as a layer; requires an `HttpClient` (e.g. `FetchHttpClient.layer` or `NodeHttpClient.layerUndici`).
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { TrackingMoreClient } from "@trackingmore-effect/client"
+ * import { Layer, Redacted } from "effect"
+ * const live = TrackingMoreClient.layer({ apiKey: Redacted.make(process.env.TRACKINGMORE_API_KEY!) }).pipe(
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * ```
+ */
+export const layer = (options: ClientOptions): Layer.Layer<TrackingMoreClient, never, HttpClient.HttpClient> =>
+  Layer.effect(TrackingMoreClient, make(options))
+
+/**
+ * The client as a layer configured from `Config`: `apiKey` defaults to `Config.redacted("TRACKINGMORE_API_KEY")`
+ * and `baseUrl` to `TRACKINGMORE_BASE_URL` (else the production URL).
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { TrackingMoreClient } from "@trackingmore-effect/client"
+ * import { Config } from "effect"
+ * const live = TrackingMoreClient.layerConfig({ batchSize: Config.succeed(20) })
+ * ```
+ */
+export const layerConfig = (
+  options: Config.Config.Wrap<Partial<ClientOptions>> = {}
+): Layer.Layer<TrackingMoreClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const partial: Partial<ClientOptions> = yield* Config.unwrap(options)
+      const apiKey = partial.apiKey ?? (yield* Config.redacted("TRACKINGMORE_API_KEY"))
+      const baseUrl = partial.baseUrl ??
+        (yield* Config.string("TRACKINGMORE_BASE_URL").pipe(Config.withDefault(defaultBaseUrl)))
+      return layer({ ...partial, apiKey, baseUrl })
+    })
+  )

@@ -1,0 +1,13 @@
+/**
+ * The TrackingMore v2 API client on `@effect/platform`'s `HttpClient`, with typed errors and the retry policy
+ * of `@trackingmore-effect/core` built in.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as CreateOutcome from "./CreateOutcome.js"
+/** @since 0.1.0 */
+export * as Tracking from "./Tracking.js"
+/** @since 0.1.0 */
+export * as TrackingMoreClient from "./TrackingMoreClient.js"

@@ -1,0 +1,174 @@
+import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { CreateOutcome } from "../CreateOutcome.js"
+import type { BatchResult, CreateTracking, Tracking, TrackingPage } from "../Tracking.js"
+
+interface Slot {
+  readonly index: number
+  readonly input: CreateTracking
+  readonly wire: unknown
+}
+
+export interface BatchDeps {
+  readonly batchSize: number
+  /** Validates and encodes one item without sending anything. */
+  readonly encode: (input: CreateTracking) => Either.Either<unknown, TrackingMoreError.TrackingMoreError>
+  /** One `POST /trackings/batch` call under the retry policy. */
+  readonly send: (items: ReadonlyArray<unknown>) => Effect.Effect<BatchResult, TrackingMoreError.TrackingMoreError>
+  /** Lists the trackings of at most 40 numbers. */
+  readonly list: (numbers: ReadonlyArray<string>) => Effect.Effect<TrackingPage, TrackingMoreError.TrackingMoreError>
+}
+
+const chunk = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+const sameCarrier = (a: string | undefined, b: string | undefined): boolean =>
+  a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase()
+
+/** Pending slots by tracking number; a response item takes the slot of the same carrier, else the first one. */
+class Pending {
+  private readonly byNumber = new Map<string, Array<Slot>>()
+  constructor(slots: ReadonlyArray<Slot>) {
+    for (const slot of slots) {
+      const list = this.byNumber.get(slot.input.trackingNumber)
+      if (list === undefined) this.byNumber.set(slot.input.trackingNumber, [slot])
+      else list.push(slot)
+    }
+  }
+  take(number: string | undefined, carrier: string | undefined): Slot | undefined {
+    if (number === undefined) return undefined
+    const list = this.byNumber.get(number)
+    if (list === undefined || list.length === 0) return undefined
+    const at = list.findIndex((slot) => sameCarrier(slot.input.carrierCode, carrier))
+    const [slot] = list.splice(at === -1 ? 0 : at, 1)
+    return slot
+  }
+  rest(): Array<Slot> {
+    return [...this.byNumber.values()].flat().sort((a, b) => a.index - b.index)
+  }
+}
+
+/**
+ * Creates many trackings in chunks of at most `batchSize`: chunks run concurrently and the rate limiter paces
+ * them; a chunk answered 4020 or 202 is halved and resent; item errors become per-item outcomes; an item the
+ * answer forgot is looked up (list by number) and, if absent, sent once more; a whole-call error becomes a
+ * `Failed` outcome of each item of its chunk. Exactly one outcome per input, in input order.
+ */
+export const createMany = (
+  deps: BatchDeps,
+  items: ReadonlyArray<CreateTracking>
+): Effect.Effect<ReadonlyArray<CreateOutcome>> =>
+  Effect.suspend(() => {
+    const outcomes: Array<CreateOutcome | undefined> = new Array(items.length)
+    const settle = (slot: Slot, outcome: CreateOutcome) => {
+      if (outcomes[slot.index] === undefined) outcomes[slot.index] = outcome
+    }
+    const valid: Array<Slot> = []
+    items.forEach((input, index) => {
+      const encoded = deps.encode(input)
+      if (Either.isLeft(encoded)) outcomes[index] = CreateOutcome.Failed({ input, error: encoded.left })
+      else valid.push({ index, input, wire: encoded.right })
+    })
+
+    const sendChunk = (slots: ReadonlyArray<Slot>, resent: boolean): Effect.Effect<void> =>
+      deps.send(slots.map((slot) => slot.wire)).pipe(
+        Effect.matchEffect({
+          onFailure: (error) => {
+            if ((error._tag === "BatchTooLarge" || error._tag === "LimitExceeded") && slots.length > 1) {
+              const half = Math.ceil(slots.length / 2)
+              return Effect.forEach([slots.slice(0, half), slots.slice(half)], (part) => sendChunk(part, resent), {
+                concurrency: "unbounded",
+                discard: true
+              })
+            }
+            for (const slot of slots) settle(slot, CreateOutcome.Failed({ input: slot.input, error }))
+            return Effect.void
+          },
+          onSuccess: (result) => {
+            const pending = new Pending(slots)
+            for (const tracking of result.trackings) {
+              const slot = pending.take(tracking.trackingNumber, tracking.carrierCode)
+              if (slot !== undefined) settle(slot, CreateOutcome.Created({ input: slot.input, tracking }))
+            }
+            for (const itemError of result.errors) {
+              const slot = pending.take(itemError.trackingNumber, itemError.carrierCode)
+              if (slot === undefined) continue
+              settle(
+                slot,
+                itemError.code === 4016
+                  ? CreateOutcome.Existed({ input: slot.input })
+                  : CreateOutcome.Failed({
+                    input: slot.input,
+                    error: TrackingMoreError.fromCode(itemError.code, {
+                      serverMessage: itemError.message,
+                      method: "POST",
+                      endpoint: "/trackings/batch"
+                    })
+                  })
+              )
+            }
+            const missing = pending.rest()
+            return missing.length === 0 ? Effect.void : resolveMissing(missing, resent)
+          }
+        })
+      )
+
+    // Items the answer mentioned neither as created nor as failed: find them, else send them once more.
+    const resolveMissing = (slots: ReadonlyArray<Slot>, resent: boolean): Effect.Effect<void> =>
+      Effect.forEach(chunk(slots, 40), (part) =>
+        deps.list([...new Set(part.map((slot) => slot.input.trackingNumber))]).pipe(
+          Effect.matchEffect({
+            onFailure: (error) => {
+              for (const slot of part) settle(slot, CreateOutcome.Failed({ input: slot.input, error }))
+              return Effect.void
+            },
+            onSuccess: (page) => {
+              const found = new Map<Slot, Tracking>()
+              const unfound: Array<Slot> = []
+              for (const slot of part) {
+                const tracking = page.items.find((t) =>
+                  t.trackingNumber === slot.input.trackingNumber && sameCarrier(t.carrierCode, slot.input.carrierCode)
+                )
+                if (tracking !== undefined) found.set(slot, tracking)
+                else unfound.push(slot)
+              }
+              for (const [slot, tracking] of found) settle(slot, CreateOutcome.Existed({ input: slot.input, tracking }))
+              if (unfound.length === 0) return Effect.void
+              if (!resent) return sendChunk(unfound, true)
+              for (const slot of unfound) {
+                settle(
+                  slot,
+                  CreateOutcome.Failed({
+                    input: slot.input,
+                    error: TrackingMoreError.malformed(
+                      200,
+                      "the batch answer mentioned this tracking neither as created nor as failed, twice",
+                      "",
+                      { method: "POST", endpoint: "/trackings/batch" }
+                    )
+                  })
+                )
+              }
+              return Effect.void
+            }
+          })
+        ), { discard: true })
+
+    return Effect.forEach(chunk(valid, deps.batchSize), (slots) => sendChunk(slots, false), {
+      concurrency: "unbounded",
+      discard: true
+    }).pipe(
+      Effect.map(() =>
+        outcomes.map((outcome, index) =>
+          outcome ?? CreateOutcome.Failed({
+            input: items[index]!,
+            error: TrackingMoreError.malformed(0, "no outcome was recorded for this tracking", "")
+          })
+        )
+      )
+    )
+  })
