@@ -6,7 +6,8 @@ import { call, sleep } from "./utils.js"
 describe("rate limits", () => {
   it.scoped("default group: 1 req/s with a burst of 2, then 429 on every endpoint for 120 simulated seconds", () =>
     Effect.gen(function*() {
-      const sim = yield* Simulator.start() // real time: refill is 1 token per real second
+      // timeScale 10: one simulated second lasts 10 real seconds, so refills never race the test's requests
+      const sim = yield* Simulator.start({ timeScale: 10 })
       expect((yield* call(sim, "GET", "/carriers")).code).toBe(200)
       expect((yield* call(sim, "GET", "/trackings/getuserinfo")).code).toBe(200)
       const over = yield* call(sim, "GET", "/carriers")
@@ -29,7 +30,7 @@ describe("rate limits", () => {
 
   it.scoped("realtime has 3 req/s (burst 4) and list its own 1 req/s", () =>
     Effect.gen(function*() {
-      const sim = yield* Simulator.start()
+      const sim = yield* Simulator.start({ timeScale: 10 })
       const body = { tracking_number: "RR123456789CN", carrier_code: "china-post" }
       for (let i = 0; i < 4; i++) expect((yield* call(sim, "POST", "/trackings/realtime", { body })).code).toBe(200)
       expect((yield* call(sim, "POST", "/trackings/realtime", { body })).code).toBe(429)
