@@ -154,8 +154,9 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
         return Effect.zipRight(count, httpClient.execute(req))
       }).pipe(
         Effect.flatMap((response) =>
-          Effect.map(response.text, (body) => ({ status: response.status, headers: response.headers, body }))
+          Effect.map(response.text, (body) => ({ status: response.status, headers: { ...response.headers }, body }))
         ),
+        Effect.tap((raw) => Effect.annotateCurrentSpan("http.response.status_code", raw.status)),
         Effect.catchAll((error) => Effect.fail(fromHttpClientError(error, context))),
         Effect.timeoutFail({
           duration: options.attemptTimeout,
@@ -194,7 +195,18 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
               )
           })
         ),
-        Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, apiKeyHeader])
+        // The platform's own `http.client` span would keep the request (and so the key header) in its exit
+        // value: it is disabled for these requests and replaced by a span with safe attributes only.
+        Effect.locally(HttpClient.currentTracerDisabledWhen, () => true),
+        Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, apiKeyHeader]),
+        Effect.withSpan(`TrackingMore.attempt ${spec.endpoint}`, {
+          kind: "client",
+          attributes: {
+            "http.request.method": spec.method,
+            "url.full": url,
+            "trackingmore.endpoint": spec.endpoint
+          }
+        })
       )
       return Retry.run(attempt, {
         key,

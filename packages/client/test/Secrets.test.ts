@@ -1,0 +1,145 @@
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import type { Simulator } from "@trackingmore-effect/simulator"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import type * as Option from "effect/Option"
+import * as Tracer from "effect/Tracer"
+import { inspect } from "node:util"
+import * as TrackingMoreClient from "../src/TrackingMoreClient.js"
+import { scaledOptions, startSimulator } from "./utils/sim.js"
+
+const secret = "tm-SECRET-key-4f9a0c1e77"
+const wrongSecret = "tm-WRONG-key-99b2d3a4c5"
+
+let sim: Simulator.SimulatorServer
+
+beforeAll(async () => {
+  sim = await startSimulator({ keys: [{ key: secret }] })
+})
+afterAll(() => sim.close())
+
+/** Everything the run could leak: spans (names, attributes, events), log lines. */
+const recorder = () => {
+  const out: Array<string> = []
+  const tracer = Tracer.make({
+    span: (name, parent: Option.Option<Tracer.AnySpan>, context, links, startTime, kind) => {
+      const attributes = new Map<string, unknown>()
+      out.push(`span ${name}`)
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId: Math.random().toString(16).slice(2),
+        traceId: parent._tag === "Some" ? parent.value.traceId : Math.random().toString(16).slice(2),
+        parent,
+        context,
+        status: { _tag: "Started", startTime },
+        attributes,
+        links,
+        sampled: true,
+        kind,
+        end: (_endTime, exit) => {
+          out.push(`end ${name} ${inspect(exit, { depth: 10 })}`)
+        },
+        attribute: (key, value) => {
+          attributes.set(key, value)
+          out.push(`attr ${key}=${String(value)} ${inspect(value, { depth: 10 })}`)
+        },
+        event: (eventName, _time, eventAttributes) => {
+          out.push(`event ${eventName} ${JSON.stringify(eventAttributes)}`)
+        },
+        addLinks: () => {}
+      }
+      return span
+    },
+    context: (f) => f()
+  })
+  const logger = Logger.make(({ annotations, message, spans }) => {
+    out.push(`log ${inspect(message, { depth: 10 })} ${inspect(annotations)} ${inspect(spans)}`)
+  })
+  const layer = Layer.mergeAll(
+    Layer.setTracer(tracer),
+    Logger.replace(Logger.defaultLogger, logger),
+    Logger.minimumLogLevel(LogLevel.All)
+  )
+  return { out, layer }
+}
+
+const assertNoSecret = (texts: ReadonlyArray<string>, key: string) => {
+  for (const text of texts) {
+    assert.notInclude(text, key)
+  }
+}
+
+const run = <A>(apiKey: string, baseUrl: string, f: (client: TrackingMoreClient.TrackingMoreClient) => Effect.Effect<A, unknown>) => {
+  const { layer, out } = recorder()
+  const client = TrackingMoreClient.layer(
+    scaledOptions(apiKey, baseUrl)
+  ).pipe(Layer.provide(FetchHttpClient.layer))
+  return Effect.gen(function*() {
+    const exit = yield* Effect.exit(
+      Effect.flatMap(TrackingMoreClient.TrackingMoreClient, f).pipe(
+        Effect.tapErrorCause((cause) => Effect.logError("call failed", cause)),
+        Effect.withSpan("test")
+      )
+    )
+    return { exit, out }
+  }).pipe(Effect.provide(Layer.merge(client, layer)))
+}
+
+const everything = (exit: Exit.Exit<unknown, unknown>, out: ReadonlyArray<string>): Array<string> => {
+  const texts = [...out, inspect(exit, { depth: 20 }), String(exit)]
+  if (Exit.isFailure(exit)) {
+    texts.push(Cause.pretty(exit.cause))
+    for (const error of Cause.failures(exit.cause)) {
+      texts.push(String(error), JSON.stringify(error), inspect(error, { depth: 20, showHidden: true }))
+      texts.push((error as Error).message ?? "", (error as Error).stack ?? "")
+    }
+  }
+  return texts
+}
+
+describe("the API key appears in no output", () => {
+  it.live("a call through resets, 502 pages and 503s, then success", () =>
+    Effect.gen(function*() {
+      sim.setFaults({ scripted: { get: ["reset", "html502", "503"] } })
+      const { exit, out } = yield* run(
+        secret,
+        sim.baseUrl,
+        (client) => client.get("dhl", "DHL1234567", { register: true })
+      )
+      assert.isTrue(Exit.isSuccess(exit))
+      assert.isAbove(out.length, 5)
+      assert.isTrue(out.some((line) => line.startsWith("span TrackingMore.attempt get")))
+      assertNoSecret(everything(exit, out), secret)
+    }))
+
+  it.live("a call the server refuses (4001), then a halted call", () =>
+    Effect.gen(function*() {
+      const { exit, out } = yield* run(
+        wrongSecret,
+        sim.baseUrl,
+        (client) => Effect.zipRight(Effect.either(client.carriers), client.userInfo)
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      assertNoSecret(everything(exit, out), wrongSecret)
+    }))
+
+  it.live("a call that cannot connect (refused)", () =>
+    Effect.gen(function*() {
+      const closed = yield* Effect.promise(() => startSimulator())
+      const baseUrl = closed.baseUrl
+      yield* Effect.promise(() => closed.close())
+      const { exit, out } = yield* run(secret, baseUrl, (client) => client.carriers)
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.isFailure(exit) ? Cause.failures(exit.cause) : undefined
+      const first = error === undefined ? undefined : [...error][0] as { _tag: string; kind: string }
+      assert.strictEqual(first?._tag, "TransportError")
+      assert.strictEqual(first?.kind, "refused")
+      assertNoSecret(everything(exit, out), secret)
+    }))
+})
