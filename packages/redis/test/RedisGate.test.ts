@@ -1,0 +1,281 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Gate from "@trackingmore-effect/core/Gate"
+import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import { afterAll } from "vitest"
+import * as RedisConnection from "../src/RedisConnection.js"
+import * as RedisGate from "../src/RedisGate.js"
+import * as Harness from "./utils/redis.js"
+
+const available = await Harness.available()
+const prefix = Harness.uniquePrefix("gate")
+afterAll(() => Harness.cleanup(prefix))
+
+const makeGate = (options: RedisGate.Options = {}, target = Harness.url, keyPrefix = prefix) =>
+  RedisGate.make({ pollInterval: Duration.millis(10), ...options }).pipe(
+    Effect.provideServiceEffect(RedisConnection.RedisConnection, RedisConnection.make({ url: target, prefix: keyPrefix }))
+  )
+
+const now = Effect.sync(() => Date.now())
+const elapsedOf = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const start = Date.now()
+    const a = yield* self
+    return [a, Date.now() - start] as const
+  })
+
+const collectLogs = () => {
+  const lines: Array<string> = []
+  const logger = Logger.make(({ logLevel, message }) => {
+    lines.push(`${logLevel.label} ${Array.isArray(message) ? message.join(" ") : String(message)}`)
+  })
+  return { lines, layer: Logger.replace(Logger.defaultLogger, logger) }
+}
+
+describe.skipIf(!available)("RedisGate", () => {
+  it.scopedLive("a cooldown set by one process holds every other one until the same instant, then one probes", () =>
+    Effect.gen(function*() {
+      const a = yield* makeGate()
+      const b = yield* makeGate()
+      const c = yield* makeGate()
+      const key = "cool-shared"
+      const until = (yield* now) + 300
+      yield* a.cooldown(key, until)
+      const state = yield* b.state(key)
+      expect(state._tag).toBe("Cooling")
+      if (state._tag === "Cooling") expect(Math.abs(state.until - until)).toBeLessThan(50)
+
+      const [pass, elapsed] = yield* elapsedOf(b.await(key))
+      expect(pass).toBe("probe")
+      expect(elapsed).toBeGreaterThanOrEqual(250)
+      // c waits behind b's probe until it settles
+      const waiting = yield* Effect.fork(c.await(key))
+      yield* Effect.sleep(Duration.millis(100))
+      expect(Option.isNone(yield* Fiber.poll(waiting))).toBe(true)
+      yield* b.settle(key, true)
+      expect(yield* Fiber.join(waiting)).toBe("open")
+      expect(yield* a.await(key)).toBe("open")
+    }))
+
+  it.scopedLive("the later of two cooldowns wins, whoever sets them", () =>
+    Effect.gen(function*() {
+      const a = yield* makeGate()
+      const b = yield* makeGate()
+      const key = "cool-later"
+      const t = yield* now
+      yield* a.cooldown(key, t + 600)
+      yield* b.cooldown(key, t + 100)
+      const state = yield* a.state(key)
+      expect(state._tag).toBe("Cooling")
+      if (state._tag === "Cooling") expect(state.until).toBeGreaterThan(t + 500)
+      const [, elapsed] = yield* elapsedOf(b.await(key))
+      expect(elapsed).toBeGreaterThanOrEqual(500)
+      yield* b.settle(key, true)
+    }))
+
+  it.scopedLive("a process whose clock is behind cannot shorten a cooldown (Redis TIME is the clock)", () =>
+    Effect.gen(function*() {
+      const a = yield* makeGate()
+      const behind = yield* makeGate()
+      const ahead = yield* makeGate()
+      const key = "cool-skew"
+      // 'behind' is 60 s late: its until, 400 ms after its own now, is 60 s in the real past.
+      yield* behind.cooldown(key, Date.now() - 60_000 + 400).pipe(Effect.withClock(Harness.skewedClock(-60_000)))
+      const [, elapsed] = yield* elapsedOf(a.await(key))
+      expect(elapsed).toBeGreaterThanOrEqual(350)
+      yield* a.settle(key, true)
+      // 'ahead' is 60 s early: it sees the cooldown on its own clock and waits just as long.
+      yield* a.cooldown(key, Date.now() + 400)
+      const state = yield* ahead.state(key).pipe(Effect.withClock(Harness.skewedClock(60_000)))
+      expect(state._tag).toBe("Cooling")
+      if (state._tag === "Cooling") expect(Math.abs(state.until - (Date.now() + 60_000 + 400))).toBeLessThan(60)
+      const [, elapsedAhead] = yield* elapsedOf(ahead.await(key).pipe(Effect.withClock(Harness.skewedClock(60_000))))
+      expect(elapsedAhead).toBeGreaterThanOrEqual(350)
+      yield* ahead.settle(key, true)
+    }))
+
+  it.scopedLive("a deadline before the cooldown's end fails at once", () =>
+    Effect.gen(function*() {
+      const a = yield* makeGate()
+      const key = "cool-deadline"
+      const t = yield* now
+      yield* a.cooldown(key, t + 5_000)
+      const [exit, elapsed] = yield* elapsedOf(Effect.exit(a.await(key, { deadline: t + 1_000 })))
+      expect(elapsed).toBeLessThan(200)
+      expect(Exit.isFailure(exit)).toBe(true)
+      if (Exit.isFailure(exit) && exit.cause._tag === "Fail") {
+        expect(exit.cause.error._tag).toBe("DeadlineExceeded")
+        if (exit.cause.error._tag === "DeadlineExceeded") {
+          expect(Math.abs(exit.cause.error.until - (t + 5_000))).toBeLessThan(100)
+        }
+      }
+      yield* a.reset(key)
+      expect(yield* a.await(key)).toBe("open")
+    }))
+
+  it.scopedLive("an unconfirmed probe hands the probe to the next caller", () =>
+    Effect.gen(function*() {
+      const a = yield* makeGate()
+      const b = yield* makeGate()
+      const key = "probe-unconfirmed"
+      yield* a.cooldown(key, (yield* now) + 20)
+      expect(yield* a.await(key)).toBe("probe")
+      const waiting = yield* Effect.fork(b.await(key))
+      yield* Effect.sleep(Duration.millis(50))
+      yield* a.settle(key, false)
+      expect(yield* Fiber.join(waiting)).toBe("probe")
+      yield* b.settle(key, true)
+      expect(yield* a.await(key)).toBe("open")
+    }))
+
+  it.live("a crashed prober's lease expires and another process probes", () =>
+    Effect.gen(function*() {
+      const key = "lease-crash"
+      const crashed = yield* Scope.make()
+      const a = yield* makeGate({ leaseDuration: Duration.millis(300) }).pipe(Scope.extend(crashed))
+      yield* a.cooldown(key, (yield* now) + 10)
+      yield* Effect.sleep(Duration.millis(20))
+      expect(yield* a.await(key)).toBe("probe")
+      const lease = (yield* Effect.promise(() => Harness.pttls(prefix)))[`gate:{${key}}:lease`]
+      expect(lease).toBeGreaterThan(0)
+      expect(lease).toBeLessThanOrEqual(300)
+      // the process dies without settling: its connection and lease renewal go
+      yield* Scope.close(crashed, Exit.void)
+      yield* Effect.scoped(Effect.gen(function*() {
+        const b = yield* makeGate()
+        const [pass, elapsed] = yield* elapsedOf(b.await(key))
+        expect(pass).toBe("probe")
+        expect(elapsed).toBeLessThan(500)
+        yield* b.settle(key, true)
+      }))
+    }))
+
+  it.scopedLive("a live prober renews its lease, however long its attempt", () =>
+    Effect.gen(function*() {
+      const a = yield* makeGate({ leaseDuration: Duration.millis(150) })
+      const b = yield* makeGate()
+      const key = "lease-renew"
+      yield* a.cooldown(key, (yield* now) + 10)
+      yield* Effect.sleep(Duration.millis(20))
+      expect(yield* a.await(key)).toBe("probe")
+      const early = yield* b.await(key).pipe(Effect.timeout(Duration.millis(500)), Effect.option)
+      expect(Option.isNone(early)).toBe(true)
+      yield* a.settle(key, true)
+      expect(yield* b.await(key)).toBe("open")
+    }))
+
+  it.scopedLive("halts are shared with their error, and end with a probe when they have a duration", () =>
+    Effect.gen(function*() {
+      const a = yield* makeGate()
+      const b = yield* makeGate()
+      const key = "halt"
+      const error = TrackingMoreError.fromCode(4001, { serverMessage: "invalid key", endpoint: "/trackings/post" })
+      yield* a.halt(key, error)
+      const failed = yield* Effect.flip(b.await(key))
+      expect(failed._tag).toBe("InvalidApiKey")
+      expect(failed).toEqual(error)
+      expect(TrackingMoreError.isTrackingMoreError(failed)).toBe(true)
+      const state = yield* b.state(key)
+      expect(state._tag).toBe("Halted")
+      if (state._tag === "Halted") expect(state.until).toBeUndefined()
+      yield* b.reset(key)
+      expect(yield* a.await(key)).toBe("open")
+
+      const billing = TrackingMoreError.fromCode(4019)
+      yield* a.halt(key, billing, Duration.millis(200))
+      const haltTtl = (yield* Effect.promise(() => Harness.pttls(prefix)))[`gate:{${key}}:halt`]
+      expect(haltTtl).toBeGreaterThan(0)
+      expect(haltTtl).toBeLessThanOrEqual(200)
+      const halted = yield* b.state(key)
+      expect(halted._tag).toBe("Halted")
+      if (halted._tag === "Halted") expect(halted.until).toBeGreaterThan(Date.now())
+      expect((yield* Effect.flip(b.await(key)))._tag).toBe("InsufficientBalance")
+      yield* Effect.sleep(Duration.millis(250))
+      expect(yield* b.await(key)).toBe("probe")
+      yield* b.settle(key, true)
+      expect(yield* a.await(key)).toBe("open")
+    }))
+
+  it.scopedLive("keys carry TTLs: cooldown length plus margin", () =>
+    Effect.gen(function*() {
+      const a = yield* makeGate({ keyMargin: Duration.seconds(5) })
+      const key = "ttl"
+      yield* a.cooldown(key, (yield* now) + 1_000)
+      const ttl = (yield* Effect.promise(() => Harness.pttls(prefix)))[`gate:{${key}}`]
+      expect(ttl).toBeGreaterThan(5_500)
+      expect(ttl).toBeLessThanOrEqual(6_000)
+      yield* a.reset(key)
+      expect((yield* Effect.promise(() => Harness.pttls(prefix)))[`gate:{${key}}`]).toBeUndefined()
+    }))
+
+  it.live("without Redis from the start the gate works in memory and says so once", () => {
+    const logs = collectLogs()
+    return Effect.gen(function*() {
+      const gate = yield* makeGate({}, "redis://127.0.0.1:6391")
+      const key = "nowhere"
+      const [pass, elapsed] = yield* elapsedOf(gate.await(key))
+      expect(pass).toBe("open")
+      expect(elapsed).toBeLessThan(1_500)
+      yield* gate.cooldown(key, (yield* now) + 200)
+      const [probe, waited] = yield* elapsedOf(gate.await(key))
+      expect(probe).toBe("probe")
+      expect(waited).toBeGreaterThanOrEqual(150)
+      yield* gate.settle(key, true)
+      expect(logs.lines.filter((line) => line.startsWith("WARN")).length).toBe(1)
+    }).pipe(Effect.scoped, Effect.provide(logs.layer))
+  })
+
+  it.live("Redis going away mid-run: the last known cooldown still holds; Redis back: shared again", () => {
+    const logs = collectLogs()
+    const server = Harness.privateServer(6390)
+    server.stop()
+    server.start()
+    return Effect.gen(function*() {
+      const a = yield* makeGate({}, server.url)
+      const b = yield* makeGate({}, server.url)
+      const key = "restart"
+      yield* a.cooldown(key, (yield* now) + 200)
+      // b learns of the cooldown from Redis (it mirrors it locally) …
+      const state = yield* b.state(key)
+      expect(state._tag).toBe("Cooling")
+      const waiting = yield* Effect.fork(elapsedOf(b.await(key)))
+      yield* Effect.sleep(Duration.millis(50))
+      // … then Redis goes away: b still honours the cooldown (and gets the probe from its local gate)
+      server.stop()
+      yield* a.cooldown(key, (yield* now) + 600)
+      const [pass, elapsed] = yield* Fiber.join(waiting)
+      expect(pass).toBe("probe")
+      expect(elapsed).toBeGreaterThanOrEqual(150)
+      yield* b.settle(key, true)
+      // a, which set the second cooldown while Redis was down, honours it in memory
+      const [passA, elapsedA] = yield* elapsedOf(a.await(key))
+      expect(passA).toBe("probe")
+      expect(elapsedA).toBeGreaterThanOrEqual(400)
+      yield* a.settle(key, true)
+      expect(logs.lines.filter((line) => line.startsWith("WARN")).length).toBeGreaterThanOrEqual(1)
+      // Redis is back: the connections reconnect and the gate is shared again
+      server.start()
+      yield* Effect.sleep(Duration.millis(1_500))
+      yield* a.cooldown(key, (yield* now) + 300)
+      const shared = yield* b.state(key)
+      expect(shared._tag).toBe("Cooling")
+      expect(logs.lines.some((line) => line.includes("answers again"))).toBe(true)
+      expect(logs.lines.filter((line) => line.startsWith("WARN")).length).toBe(2)
+    }).pipe(Effect.scoped, Effect.provide(logs.layer), Effect.ensuring(Effect.sync(() => server.stop())))
+  }, 20_000)
+
+  it.live("a Gate.Gate layer: the pieces compose", () =>
+    Effect.gen(function*() {
+      const gate = yield* Gate.Gate
+      expect(yield* gate.await("layer-key")).toBe("open")
+    }).pipe(
+      Effect.provide(RedisGate.layer()),
+      Effect.provide(RedisConnection.layer({ url: Harness.url, prefix }))
+    ))
+})

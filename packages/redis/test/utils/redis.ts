@@ -1,0 +1,95 @@
+import { execFileSync } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { Redis } from "ioredis"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+
+export const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
+
+/** Whether the shared Redis answers; when it does not, say so loudly, and fail when REQUIRE_REDIS=1. */
+export const available = async (): Promise<boolean> => {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  client.on("error", () => {})
+  try {
+    await client.connect()
+    await client.ping()
+    return true
+  } catch (error) {
+    const message = `Redis at ${url} does not answer (${String(error)}): the Redis tests are SKIPPED`
+    if (process.env.REQUIRE_REDIS === "1") throw new Error(`REQUIRE_REDIS=1 but ${message}`)
+    console.warn(`\n!!!!!!!!!!\n!!! ${message}\n!!!!!!!!!!\n`)
+    return false
+  } finally {
+    client.disconnect()
+  }
+}
+
+/** A prefix unique to this test run. */
+export const uniquePrefix = (name: string): string => `tm-test:${name}:${randomBytes(4).toString("hex")}:`
+
+/** Deletes every key under the prefix. */
+export const cleanup = async (prefix: string, target = url): Promise<void> => {
+  const client = new Redis(target, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  client.on("error", () => {})
+  try {
+    await client.connect()
+    const found = await client.keys(`${prefix}*`)
+    if (found.length > 0) await client.del(...found)
+  } catch {
+    // nothing to clean when Redis is gone
+  } finally {
+    client.disconnect()
+  }
+}
+
+/** Keys under the prefix with their PTTL. */
+export const pttls = async (prefix: string): Promise<Record<string, number>> => {
+  const client = new Redis(url)
+  try {
+    const found = await client.keys(`${prefix}*`)
+    const out: Record<string, number> = {}
+    for (const key of found) out[key.slice(prefix.length)] = await client.pttl(key)
+    return out
+  } finally {
+    client.disconnect()
+  }
+}
+
+/** A second, private redis-server that a test may stop and start (never the shared one). */
+export const privateServer = (port: number) => ({
+  url: `redis://127.0.0.1:${port}`,
+  start: () => {
+    execFileSync("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "yes"])
+    // wait until it answers
+    for (let i = 0; i < 50; i++) {
+      try {
+        execFileSync("redis-cli", ["-p", String(port), "ping"], { stdio: "pipe" })
+        return
+      } catch {
+        execFileSync("sleep", ["0.05"])
+      }
+    }
+  },
+  stop: () => {
+    try {
+      execFileSync("redis-cli", ["-p", String(port), "shutdown", "nosave"], { stdio: "pipe" })
+    } catch {
+      // already stopped
+    }
+  }
+})
+
+/** A clock `skew` ms off the real one, for clock-skew tests. */
+export const skewedClock = (skew: number): Clock.Clock => ({
+  [Clock.ClockTypeId]: Clock.ClockTypeId,
+  unsafeCurrentTimeMillis: () => Date.now() + skew,
+  unsafeCurrentTimeNanos: () => BigInt(Date.now() + skew) * 1_000_000n,
+  currentTimeMillis: Effect.sync(() => Date.now() + skew),
+  currentTimeNanos: Effect.sync(() => BigInt(Date.now() + skew) * 1_000_000n),
+  sleep: (duration: Duration.Duration) =>
+    Effect.async<void>((resume) => {
+      const timer = setTimeout(() => resume(Effect.void), Duration.toMillis(duration))
+      return Effect.sync(() => clearTimeout(timer))
+    })
+})
