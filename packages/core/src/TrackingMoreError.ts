@@ -189,50 +189,7 @@ export type TrackingMoreError = typeof TrackingMoreError.Type
  */
 export type Tag = TrackingMoreError["_tag"]
 
-/**
- * The class of every documented code's error, by tag. Typed over the catalogue so a new code without a class
- * fails to compile.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const classes = {
-  LimitExceeded,
-  Unauthorized,
-  InvalidApiKey,
-  ApiKeyDeleted,
-  InvalidRequest,
-  TrackingNumberRequired,
-  InvalidTrackingNumber,
-  InvalidCarrierCode,
-  TrackingAlreadyExists,
-  TrackingNotFound,
-  ActivationRequired,
-  InsufficientBalance,
-  BatchTooLarge,
-  QuotaExhausted,
-  NotRegistered,
-  CarrierNotDetected,
-  InvalidStatus,
-  PaymentRequired,
-  Forbidden,
-  NotFound,
-  MethodNotAllowed,
-  Conflict,
-  TooManyRequests,
-  ServerError,
-  ServiceUnavailable
-} as const satisfies {
-  readonly [T in StatusCode.CodeErrorTag]: new(...args: ReadonlyArray<never>) => { readonly _tag: T }
-}
-
-/**
- * The schema of the whole union, for encoding errors to JSON and back (logs, queues, Redis).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const TrackingMoreError = Schema.Union(
+const codeErrors = [
   LimitExceeded,
   Unauthorized,
   InvalidApiKey,
@@ -258,10 +215,27 @@ export const TrackingMoreError = Schema.Union(
   TooManyRequests,
   ServerError,
   ServiceUnavailable,
-  UnknownStatus,
-  MalformedResponse,
-  TransportError
-)
+] as const
+
+type CodeErrorClass = (typeof codeErrors)[number]
+
+/**
+ * The class of every documented code's error, by tag.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const classes = (Object.fromEntries(codeErrors.map((Class) => [Class.identifier, Class])) as {
+  readonly [C in CodeErrorClass as InstanceType<C>["_tag"]]: C
+}) satisfies { readonly [T in StatusCode.CodeErrorTag]: unknown } // a catalogue code without a class fails here
+
+/**
+ * The schema of the whole union, for encoding errors to JSON and back (logs, queues, Redis).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TrackingMoreError = Schema.Union(...codeErrors, UnknownStatus, MalformedResponse, TransportError)
 
 /**
  * Whether a value is any of this package's errors, also across duplicate installs of the package.
