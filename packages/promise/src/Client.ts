@@ -1,0 +1,303 @@
+/**
+ * `createClient`: the TrackingMore v2 client of `@trackingmore-effect/client` for async/await code. Every method
+ * returns a Promise (or an async iterable for `pollUntilFinal`), takes an `AbortSignal`, and rejects with the
+ * error classes of this package; the retry policy, the 429 cooldown and the rate limiter run inside.
+ *
+ * @since 0.1.0
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as EffectClient from "@trackingmore-effect/client/TrackingMoreClient"
+import type * as ClientOutcome from "@trackingmore-effect/client/CreateOutcome"
+import type * as Tracking from "@trackingmore-effect/client/Tracking"
+import type * as Policy from "@trackingmore-effect/core/Policy"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import * as runner from "./internal/runner.js"
+import { ClientClosedError } from "./TrackingMoreError.js"
+import type { TrackingMoreError } from "./TrackingMoreError.js"
+
+/**
+ * A rate limit: at most `limit` requests per `window` (milliseconds, or a string such as `"1 second"`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RateLimit = EffectClient.RateLimit
+
+/**
+ * Options of {@link createClient}. Only `apiKey` is required; the defaults are the documented production
+ * settings (1 request/s, 2-minute cooldown after a 429, …).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClientOptions {
+  /** The API key. Kept in an Effect `Redacted` box from here on; it appears in no output. */
+  readonly apiKey: string
+  /** Default `https://api.trackingmore.com/v2`. */
+  readonly baseUrl?: string | undefined
+  /** Overrides of the retry policy, e.g. `{ tooManyRequests: { wait: "2 minutes" }, deadline: "10 minutes" }`. */
+  readonly policy?: Policy.PolicyOptions | undefined
+  /** Rate limits per group (`default`, `realtime`, `list`); defaults 1/s, 3/s, 1/s. */
+  readonly rateLimits?: EffectClient.ClientOptions["rateLimits"]
+  /** Timeout of one HTTP attempt; default 30 seconds. Numbers are milliseconds. */
+  readonly attemptTimeout?: EffectClient.ClientOptions["attemptTimeout"]
+  /** Trackings per batch call (`createMany`, `updateMany`, `deleteMany`); default and maximum 40. */
+  readonly batchSize?: number | undefined
+  /** The `fetch` to use; default `globalThis.fetch`. */
+  readonly fetch?: typeof globalThis.fetch | undefined
+}
+
+/**
+ * The per-call options every method takes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CallOptions {
+  /**
+   * Aborts the call: the Promise rejects at once with the signal's reason (a `DOMException` named
+   * `"AbortError"` for `controller.abort()`, as with `fetch`), and nothing more is sent for it — also in the
+   * middle of a two-minute cooldown.
+   */
+  readonly signal?: AbortSignal | undefined
+}
+
+/**
+ * Options of `get`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetOptions extends CallOptions {
+  /** The language of the checkpoints. */
+  readonly lang?: string | undefined
+  /** On 4031 (not registered yet), create the tracking first, then get it again. */
+  readonly register?: boolean | undefined
+}
+
+/**
+ * Options of `pollUntilFinal`. Durations are milliseconds or strings such as `"5 minutes"`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PollOptions extends CallOptions {
+  /** Time between two rounds of list calls; default 5 minutes. */
+  readonly interval?: EffectClient.PollOptions["interval"]
+  /** The iteration ends when the next round would start after this; default: no deadline. */
+  readonly deadline?: EffectClient.PollOptions["deadline"]
+}
+
+/**
+ * A shipment to poll: its number and, if known, its carrier.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Shipment = EffectClient.Shipment
+
+/**
+ * The outcome of one tracking given to `createMany`; exactly one per input, in input order.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CreateOutcome =
+  | { readonly _tag: "Created"; readonly input: Tracking.CreateTracking; readonly tracking: Tracking.Tracking }
+  | {
+    readonly _tag: "Existed"
+    readonly input: Tracking.CreateTracking
+    readonly tracking: Tracking.Tracking | undefined
+  }
+  | { readonly _tag: "Failed"; readonly input: Tracking.CreateTracking; readonly error: TrackingMoreError }
+
+/**
+ * The TrackingMore v2 API as Promises. Every method mirrors the method of the same name of
+ * `@trackingmore-effect/client`'s `TrackingMoreClient`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TrackingMoreClient {
+  /** Create one tracking; when it already exists (4016) the existing tracking is returned. */
+  readonly create: (input: Tracking.CreateTracking, options?: CallOptions) => Promise<Tracking.Tracking>
+  /**
+   * Create many trackings in batches of at most 40, paced by the rate limiter. Resolves with one outcome per
+   * input; rejects only when the whole operation could not run.
+   */
+  readonly createMany: (
+    items: ReadonlyArray<Tracking.CreateTracking>,
+    options?: CallOptions
+  ) => Promise<ReadonlyArray<CreateOutcome>>
+  /** Get one tracking. */
+  readonly get: (carrierCode: string, trackingNumber: string, options?: GetOptions) => Promise<Tracking.Tracking>
+  /** One page of trackings, filtered. */
+  readonly list: (query?: Tracking.ListQuery, options?: CallOptions) => Promise<Tracking.TrackingPage>
+  /** Change a tracking's fields; resolves with the tracking after the change. */
+  readonly update: (
+    carrierCode: string,
+    trackingNumber: string,
+    changes: Tracking.UpdateTracking,
+    options?: CallOptions
+  ) => Promise<Tracking.Tracking>
+  /** Delete one tracking. */
+  readonly delete: (carrierCode: string, trackingNumber: string, options?: CallOptions) => Promise<void>
+  /** Change many trackings; per-item errors are in `errors`. */
+  readonly updateMany: (
+    items: ReadonlyArray<Tracking.UpdateManyItem>,
+    options?: CallOptions
+  ) => Promise<Tracking.UpdateManyResult>
+  /** Delete many trackings; per-item errors are in `errors`. */
+  readonly deleteMany: (
+    items: ReadonlyArray<Tracking.TrackingRef>,
+    options?: CallOptions
+  ) => Promise<Tracking.DeleteManyResult>
+  /** The real-time result of one shipment (3 req/s; the same shipment at most once per 2 hours). */
+  readonly realtime: (input: Tracking.RealtimeRequest, options?: CallOptions) => Promise<Tracking.Tracking>
+  /** Move a tracking to another carrier. */
+  readonly changeCarrier: (
+    carrierCode: string,
+    trackingNumber: string,
+    newCarrierCode: string,
+    options?: CallOptions
+  ) => Promise<Tracking.Tracking>
+  /** Account information. */
+  readonly userInfo: (options?: CallOptions) => Promise<Tracking.UserInfo>
+  /** Tracking counts per status. */
+  readonly statusCounts: (query?: Tracking.ListQuery, options?: CallOptions) => Promise<Tracking.StatusCounts>
+  /** Every carrier TrackingMore supports. */
+  readonly carriers: (options?: CallOptions) => Promise<ReadonlyArray<Tracking.Carrier>>
+  /** The carriers a tracking number may belong to. */
+  readonly detect: (trackingNumber: string, options?: CallOptions) => Promise<ReadonlyArray<Tracking.Carrier>>
+  /**
+   * Poll shipments until each is final (delivered, expired, undelivered, exception) or the deadline passes.
+   * Yields each tracking when first seen and whenever its status changes; `break` stops polling.
+   */
+  readonly pollUntilFinal: (shipments: ReadonlyArray<Shipment>, options?: PollOptions) => AsyncIterable<Tracking.Tracking>
+  /**
+   * Stops the client: calls still running reject with `ClientClosedError`, later calls too, and the runtime is
+   * disposed. Safe to call more than once.
+   */
+  readonly close: () => Promise<void>
+  /** Whether `close()` was called. */
+  readonly closed: boolean
+}
+
+const inspectSymbol = Symbol.for("nodejs.util.inspect.custom")
+
+const toOutcome = (outcome: ClientOutcome.CreateOutcome): CreateOutcome => {
+  switch (outcome._tag) {
+    case "Created":
+      return { _tag: "Created", input: outcome.input, tracking: outcome.tracking }
+    case "Existed":
+      return { _tag: "Existed", input: outcome.input, tracking: outcome.tracking }
+    case "Failed":
+      return { _tag: "Failed", input: outcome.input, error: runner.toPromiseError(outcome.error) as TrackingMoreError }
+  }
+}
+
+/**
+ * Creates a client. It owns a `ManagedRuntime` (client layer over `fetch`, no Node-only dependency); call
+ * `close()` when done.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { createClient, isTrackingMoreError } from "@trackingmore-effect/promise"
+ *
+ * const client = createClient({ apiKey: process.env.TRACKINGMORE_API_KEY! })
+ * try {
+ *   const tracking = await client.create({ trackingNumber: "1Z999AA10123456784", carrierCode: "ups" })
+ *   console.log(tracking.status)
+ * } catch (e) {
+ *   if (isTrackingMoreError(e) && e.tag === "InvalidTrackingNumber") console.error(e.message)
+ *   else throw e
+ * } finally {
+ *   await client.close()
+ * }
+ * ```
+ */
+export const createClient = (options: ClientOptions): TrackingMoreClient => {
+  if (typeof options?.apiKey !== "string" || options.apiKey.trim().length === 0) {
+    throw new TypeError("createClient: apiKey must be a non-empty string")
+  }
+  const { apiKey, fetch, ...rest } = options
+  const baseUrl = rest.baseUrl ?? EffectClient.defaultBaseUrl
+  const http = fetch === undefined
+    ? FetchHttpClient.layer
+    : Layer.provide(FetchHttpClient.layer, Layer.succeed(FetchHttpClient.Fetch, fetch))
+  const runtime = ManagedRuntime.make(
+    Layer.provide(EffectClient.layer({ ...rest, apiKey: Redacted.make(apiKey) }), http)
+  )
+
+  let closed = false
+  const active = new Set<(reason: unknown) => void>()
+  const owner: runner.Owner<EffectClient.TrackingMoreClient> = {
+    runtime,
+    isClosed: () => closed,
+    register: (abort) => {
+      active.add(abort)
+      return () => active.delete(abort)
+    }
+  }
+  const call = <A>(
+    what: string,
+    f: (client: EffectClient.TrackingMoreClient) => Effect.Effect<A, unknown>,
+    callOptions: CallOptions | undefined
+  ): Promise<A> => runner.run(owner, what, Effect.flatMap(EffectClient.TrackingMoreClient, f), callOptions?.signal)
+
+  const client: TrackingMoreClient = {
+    create: (input, o) => call("create", (c) => c.create(input), o),
+    createMany: (items, o) => call("createMany", (c) => Effect.map(c.createMany(items), (xs) => xs.map(toOutcome)), o),
+    get: (carrierCode, trackingNumber, o) =>
+      call("get", (c) => c.get(carrierCode, trackingNumber, { lang: o?.lang, register: o?.register }), o),
+    list: (query, o) => call("list", (c) => c.list(query), o),
+    update: (carrierCode, trackingNumber, changes, o) =>
+      call("update", (c) => c.update(carrierCode, trackingNumber, changes), o),
+    delete: (carrierCode, trackingNumber, o) => call("delete", (c) => c.delete(carrierCode, trackingNumber), o),
+    updateMany: (items, o) => call("updateMany", (c) => c.updateMany(items), o),
+    deleteMany: (items, o) => call("deleteMany", (c) => c.deleteMany(items), o),
+    realtime: (input, o) => call("realtime", (c) => c.realtime(input), o),
+    changeCarrier: (carrierCode, trackingNumber, newCarrierCode, o) =>
+      call("changeCarrier", (c) => c.changeCarrier(carrierCode, trackingNumber, newCarrierCode), o),
+    userInfo: (o) => call("userInfo", (c) => c.userInfo, o),
+    statusCounts: (query, o) => call("statusCounts", (c) => c.statusCounts(query), o),
+    carriers: (o) => call("carriers", (c) => c.carriers, o),
+    detect: (trackingNumber, o) => call("detect", (c) => c.detect(trackingNumber), o),
+    pollUntilFinal: (shipments, o) =>
+      runner.iterate(
+        owner,
+        "pollUntilFinal",
+        Stream.unwrap(
+          Effect.map(
+            EffectClient.TrackingMoreClient,
+            (c) => c.pollUntilFinal(shipments, { interval: o?.interval, deadline: o?.deadline })
+          )
+        ),
+        o?.signal
+      ),
+    close: async () => {
+      if (closed) return
+      closed = true
+      for (const abort of [...active]) abort(new ClientClosedError("the call"))
+      await runtime.dispose()
+    },
+    get closed() {
+      return closed
+    }
+  }
+  Object.defineProperty(client, inspectSymbol, {
+    value: () => `TrackingMoreClient { baseUrl: ${JSON.stringify(baseUrl)}, apiKey: <redacted>, closed: ${closed} }`,
+    enumerable: false
+  })
+  Object.defineProperty(client, "toJSON", {
+    value: () => ({ baseUrl, closed }),
+    enumerable: false
+  })
+  return Object.freeze(client)
+}

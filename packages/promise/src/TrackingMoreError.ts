@@ -1,0 +1,197 @@
+/**
+ * The errors a Promise of this package rejects with: one class generic over the tag of
+ * `@trackingmore-effect/core`'s error union, so that `e.tag === "TooManyRequests"` narrows `e` (and `e.code`),
+ * a brand guard that works across duplicate installs, and the error of a call made after `close()`.
+ *
+ * @since 0.1.0
+ */
+import type * as CoreError from "@trackingmore-effect/core/TrackingMoreError"
+import * as Duration from "effect/Duration"
+
+/**
+ * Every tag an API error can have: `"TooManyRequests"`, `"TrackingNotFound"`, `"ServiceUnavailable"`,
+ * `"TransportError"`, … (the tags of `@trackingmore-effect/core`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Tag = CoreError.Tag
+
+/**
+ * The Effect error of one tag, as `@trackingmore-effect/core` defines it (kept as `cause`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CoreErrorOf<T extends Tag> = Extract<CoreError.TrackingMoreError, { readonly _tag: T }>
+
+/**
+ * The `code` of one tag: a literal for documented codes (`429` for `TooManyRequests`), the HTTP status for
+ * `MalformedResponse`, `0` for `TransportError`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CodeOf<T extends Tag> = CoreErrorOf<T>["code"]
+
+/**
+ * The brand every {@link TrackingMoreApiError} carries; `Symbol.for`, so it is the same symbol in every copy of
+ * this package loaded in a process.
+ *
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("@trackingmore-effect/promise/TrackingMoreError")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * A TrackingMore call failed with a known error. `tag` says which; the original Effect error is `cause`.
+ * Use the union {@link TrackingMoreError} in annotations so that checking `tag` narrows.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { isTrackingMoreError } from "@trackingmore-effect/promise"
+ * try {
+ *   await client.get("ups", "1Z999AA10123456784")
+ * } catch (e) {
+ *   if (isTrackingMoreError(e) && e.tag === "TooManyRequests") console.log(e.code, e.retryAfter) // 429
+ * }
+ * ```
+ */
+export class TrackingMoreApiError<T extends Tag = Tag> extends Error {
+  /** Which error: the `_tag` of the Effect error. */
+  readonly tag: T
+  /** The TrackingMore `meta.code` (or HTTP status for `MalformedResponse`, `0` for `TransportError`). */
+  readonly code: CodeOf<T>
+  /** The server's `Retry-After` hint in milliseconds, when it sent one. */
+  readonly retryAfter: number | undefined
+  /** The HTTP method of the call, when known. */
+  readonly method: string | undefined
+  /** The endpoint path of the call, when known. */
+  readonly endpoint: string | undefined
+  /** What the server itself said (`meta.message`), when it said something. */
+  readonly serverMessage: string | undefined
+  /** The original `@trackingmore-effect/core` error. */
+  declare readonly cause: CoreErrorOf<T>
+
+  constructor(error: CoreErrorOf<T>) {
+    super(error.message, { cause: error })
+    this.name = "TrackingMoreError"
+    this.tag = error._tag as T
+    this.code = error.code as CodeOf<T>
+    this.retryAfter = error.retryAfter === undefined ? undefined : Duration.toMillis(error.retryAfter)
+    this.method = error.method
+    this.endpoint = error.endpoint
+    this.serverMessage = error.serverMessage
+  }
+
+  /** The fields, for logs and `JSON.stringify`. */
+  toJSON(): {
+    readonly name: string
+    readonly tag: T
+    readonly code: CodeOf<T>
+    readonly message: string
+    readonly retryAfter: number | undefined
+    readonly method: string | undefined
+    readonly endpoint: string | undefined
+  } {
+    return {
+      name: this.name,
+      tag: this.tag,
+      code: this.code,
+      message: this.message,
+      retryAfter: this.retryAfter,
+      method: this.method,
+      endpoint: this.endpoint
+    }
+  }
+}
+
+Object.defineProperty(TrackingMoreApiError.prototype, TypeId, { value: TypeId, enumerable: false })
+
+/**
+ * Every API error, as a union discriminated by `tag`: `if (e.tag === "TooManyRequests")` narrows `e` to
+ * `TrackingMoreApiError<"TooManyRequests">` and `e.code` to `429`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TrackingMoreError = { readonly [T in Tag]: TrackingMoreApiError<T> }[Tag]
+
+/**
+ * The error of one tag.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ErrorOf<T extends Tag> = Extract<TrackingMoreError, { readonly tag: T }>
+
+/**
+ * Whether a value is an API error of this package (optionally of one tag). Checks the `Symbol.for` brand, not
+ * the class, so it also recognises errors of another copy of the package in the same process.
+ *
+ * @since 0.1.0
+ * @category guards
+ * @example
+ * ```ts
+ * import { isTrackingMoreError } from "@trackingmore-effect/promise"
+ * declare const e: unknown
+ * if (isTrackingMoreError(e, "TrackingNotFound")) console.log(e.code) // 4017
+ * ```
+ */
+export const isTrackingMoreError: {
+  (u: unknown): u is TrackingMoreError
+  <T extends Tag>(u: unknown, tag: T): u is ErrorOf<T>
+} = (u: unknown, tag?: Tag): u is TrackingMoreError =>
+  typeof u === "object" && u !== null && TypeId in u &&
+  (tag === undefined || (u as { readonly tag?: unknown }).tag === tag)
+
+/**
+ * The brand of {@link ClientClosedError}.
+ *
+ * @since 0.1.0
+ * @category type ids
+ */
+export const ClientClosedTypeId: unique symbol = Symbol.for("@trackingmore-effect/promise/ClientClosedError")
+
+/**
+ * A call was made on a client after `close()`, or was still running when `close()` was called.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClientClosedError extends Error {
+  /** Always `"ClientClosed"`. */
+  readonly tag = "ClientClosed" as const
+  constructor(what: string) {
+    super(`TrackingMore client is closed: ${what} cannot run after close()`)
+    this.name = "ClientClosedError"
+  }
+}
+
+Object.defineProperty(ClientClosedError.prototype, ClientClosedTypeId, { value: ClientClosedTypeId, enumerable: false })
+
+/**
+ * Whether a value is a {@link ClientClosedError} (of any copy of this package).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isClientClosedError = (u: unknown): u is ClientClosedError =>
+  typeof u === "object" && u !== null && ClientClosedTypeId in u
+
+/**
+ * Whether a value is the rejection of an aborted call: a `DOMException` (or any error) named `"AbortError"`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isAbortError = (u: unknown): u is DOMException =>
+  typeof u === "object" && u !== null && (u as { readonly name?: unknown }).name === "AbortError"
