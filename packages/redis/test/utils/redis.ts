@@ -93,3 +93,14 @@ export const skewedClock = (skew: number): Clock.Clock => ({
       return Effect.sync(() => clearTimeout(timer))
     })
 })
+
+/** The `cool` field of the only gate hash under the prefix (Redis epoch ms), or NaN. */
+export const coolUntil = async (prefix: string): Promise<number> => {
+  const client = new Redis(url)
+  try {
+    const [gate] = (await client.keys(`${prefix}gate:*`)).filter((key) => key.endsWith("}"))
+    return gate === undefined ? NaN : Number(await client.hget(gate, "cool"))
+  } finally {
+    client.disconnect()
+  }
+}
