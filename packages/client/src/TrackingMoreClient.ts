@@ -299,6 +299,7 @@ export const make = (options: ClientOptions): Effect.Effect<TrackingMoreClient, 
     const span = (name: string, endpoint: string) =>
       Effect.withSpan(`TrackingMore.${name}`, {
         kind: "client",
+        captureStackTrace: false,
         attributes: { "trackingmore.endpoint": endpoint, "trackingmore.key": transport.key }
       })
 

@@ -53,8 +53,7 @@ class Pending {
 }
 
 /**
- * Creates many trackings in chunks of at most `batchSize`: chunks run concurrently and the rate limiter paces
- * them; a chunk answered 4020 or 202 is halved and resent; item errors become per-item outcomes; an item the
+ * Creates many trackings in chunks of at most `batchSize`: two chunks in flight, paced by the rate limiter; a chunk answered 4020 or 202 is halved and resent; item errors become per-item outcomes; an item the
  * answer forgot is looked up (list by number) and, if absent, sent once more; a whole-call error becomes a
  * `Failed` outcome of each item of its chunk. Exactly one outcome per input, in input order.
  */
@@ -158,8 +157,10 @@ export const createMany = (
           })
         ), { discard: true })
 
+    // Two chunks in flight: one waits for its rate-limit token while the other's answer comes back. More would
+    // only queue on the limiter, with wake-ups fixed in advance that bunch up when the event loop stalls.
     return Effect.forEach(chunk(valid, deps.batchSize), (slots) => sendChunk(slots, false), {
-      concurrency: "unbounded",
+      concurrency: 2,
       discard: true
     }).pipe(
       Effect.map(() =>

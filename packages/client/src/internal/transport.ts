@@ -1,5 +1,4 @@
 import * as RateLimiter from "@effect/experimental/RateLimiter"
-import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -13,7 +12,6 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -38,6 +36,18 @@ export const apiKeyHeader = "trackingmore-api-key"
 export const requests = Metric.counter("trackingmore_client_requests_total", {
   description: "HTTP requests sent by the TrackingMore client, tagged by endpoint"
 })
+
+const counters = new Map<string, Effect.Effect<void>>()
+const countRequest = (endpoint: string): Effect.Effect<void> => {
+  let counter = counters.get(endpoint)
+  if (counter === undefined) {
+    counter = Metric.increment(Metric.tagged(requests, "endpoint", endpoint))
+    counters.set(endpoint, counter)
+  }
+  return counter
+}
+
+const disabled = () => true
 
 /** First 16 hex digits of the SHA-256 of the key: identifies the key in gates, budgets and limiters. */
 export const fingerprint = (apiKey: Redacted.Redacted<string>): string =>
@@ -136,14 +146,13 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
       realtime: limitedGate("realtime"),
       list: limitedGate("list")
     }
-    const budgetLayer = Layer.succeed(RetryBudget.RetryBudget, budget)
 
     const request = <A, I>(spec: Request<A, I>): Effect.Effect<A, TrackingMoreError.TrackingMoreError> => {
       const url = `${baseUrl}${spec.path}`
       const context = { method: spec.method, endpoint: spec.path }
       const tunneled = new WeakMap<object, TrackingMoreError.MalformedResponse>()
       const decodeData = Schema.decodeUnknownEither(spec.response)
-      const count = Metric.increment(Metric.tagged(requests, "endpoint", spec.endpoint))
+      const count = countRequest(spec.endpoint)
       const attempt = Effect.suspend(() => {
         // The key is read from its Redacted box here, at the last moment, and only into the header.
         let req = HttpClientRequest.make(spec.method)(url, {
@@ -197,10 +206,10 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
         ),
         // The platform's own `http.client` span would keep the request (and so the key header) in its exit
         // value: it is disabled for these requests and replaced by a span with safe attributes only.
-        Effect.locally(HttpClient.currentTracerDisabledWhen, () => true),
-        Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, apiKeyHeader]),
+        Effect.locally(HttpClient.currentTracerDisabledWhen, disabled),
         Effect.withSpan(`TrackingMore.attempt ${spec.endpoint}`, {
           kind: "client",
+          captureStackTrace: false,
           attributes: {
             "http.request.method": spec.method,
             "url.full": url,
@@ -216,7 +225,7 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
       }).pipe(
         Effect.mapError((error) => tunneled.get(error) ?? error),
         Effect.provideService(Gate.Gate, gates[spec.group]),
-        Effect.provide(budgetLayer)
+        Effect.provideService(RetryBudget.RetryBudget, budget)
       )
     }
 
