@@ -1,0 +1,244 @@
+/**
+ * The import flow: read shipments, create them in batches (`createMany`), then poll until every one is final
+ * (`pollUntilFinal`). Every row of the file ends with exactly one result: final, or failed with a tag.
+ */
+import * as TrackingMoreClient from "@trackingmore-effect/client/TrackingMoreClient"
+import * as Tracking from "@trackingmore-effect/client/Tracking"
+import * as Retry from "@trackingmore-effect/core/Retry"
+import type * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as Stream from "effect/Stream"
+import * as Csv from "./Csv.js"
+import * as Progress from "./Progress.js"
+
+/** How a shipment got into the account. */
+export type Creation = "Created" | "Existed"
+
+/** Why a shipment failed: a row error, an API error, or the poll deadline. */
+export interface Failure {
+  readonly tag: Csv.RowError["_tag"] | TrackingMoreError.Tag | "NotFinal"
+  readonly message: string
+}
+
+/** The result of one row of the file. */
+export interface ShipmentResult {
+  readonly line: number
+  readonly trackingNumber: string | undefined
+  readonly carrierCode: string | undefined
+  /** Set once the API has the shipment. */
+  readonly creation: Creation | undefined
+  /** The last status seen. */
+  readonly status: string | undefined
+  /** Set when the shipment failed (it is then not final). */
+  readonly failure: Failure | undefined
+}
+
+/** What a run did. */
+export interface Summary {
+  readonly total: number
+  readonly created: number
+  readonly existed: number
+  readonly final: number
+  readonly failed: number
+  /** Final shipments by status. */
+  readonly byStatus: Readonly<Record<string, number>>
+  /** Failed shipments by error tag. */
+  readonly byErrorTag: Readonly<Record<string, number>>
+  /** 429 answers received during the run, and cooldowns waited out (core's `Retry.metrics`). */
+  readonly tooManyRequests: { readonly received: number; readonly cooldowns: number }
+  /** Every row's result, in file order. */
+  readonly results: ReadonlyArray<ShipmentResult>
+  readonly elapsedMs: number
+}
+
+/** Options of {@link runImport}. */
+export interface ImportOptions {
+  /** The CSV text. */
+  readonly csv: string
+  /** Time between two poll rounds. */
+  readonly pollInterval: Duration.DurationInput
+  /** Shipments not final by then fail with `NotFinal`. */
+  readonly pollDeadline: Duration.DurationInput
+  /** Where progress goes; default none. */
+  readonly progress?: Progress.Progress | undefined
+  /** Trackings per `createMany` call (each call sends one batch of at most 40); default 40. */
+  readonly chunkSize?: number | undefined
+}
+
+const counterValue = (metric: Metric.Metric.Counter<number>) =>
+  Effect.map(Metric.value(metric), (state) => state.count)
+
+const tooManyRequestsReceived = Metric.tagged(Retry.metrics.errors, "tag", "TooManyRequests")
+const cooldownWaits = Metric.tagged(Retry.metrics.waits, "reason", "cooldown")
+
+const chunk = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+interface Slot {
+  line: number
+  trackingNumber: string | undefined
+  carrierCode: string | undefined
+  creation: Creation | undefined
+  status: string | undefined
+  failure: Failure | undefined
+}
+
+const isDone = (slot: Slot) => slot.failure !== undefined || Tracking.isFinalStatus(slot.status)
+
+/** How many poll passes may end in an error before the shipments left fail with it. */
+const pollAttempts = 3
+
+/**
+ * Runs the import against the `TrackingMoreClient` in context and returns its summary. Never fails: every
+ * problem is a failed shipment in the summary.
+ */
+export const runImport = (options: ImportOptions): Effect.Effect<Summary, never, TrackingMoreClient.TrackingMoreClient> =>
+  Effect.gen(function*() {
+    const client = yield* TrackingMoreClient.TrackingMoreClient
+    const progress = options.progress ?? Progress.silent
+    const startedAt = yield* Clock.currentTimeMillis
+    const received0 = yield* counterValue(tooManyRequestsReceived)
+    const cooldowns0 = yield* counterValue(cooldownWaits)
+
+    const sheet = Csv.readShipments(options.csv)
+    const slots: Array<Slot> = []
+    const byKey = new Map<string, Slot>()
+    for (const shipment of sheet.shipments) {
+      const slot: Slot = {
+        line: shipment.line,
+        trackingNumber: shipment.input.trackingNumber,
+        carrierCode: shipment.input.carrierCode,
+        creation: undefined,
+        status: undefined,
+        failure: undefined
+      }
+      slots.push(slot)
+      byKey.set(Csv.shipmentKey(shipment.input.carrierCode, shipment.input.trackingNumber), slot)
+    }
+    for (const error of sheet.rejected) {
+      slots.push({
+        line: error.line,
+        trackingNumber: undefined,
+        carrierCode: undefined,
+        creation: undefined,
+        status: undefined,
+        failure: { tag: error._tag, message: `line ${error.line}: ${error.message}` }
+      })
+    }
+    slots.sort((a, b) => a.line - b.line)
+
+    const counts = (): Progress.Counts => {
+      let created = 0
+      let polling = 0
+      let final = 0
+      let failed = 0
+      for (const slot of slots) {
+        if (slot.creation !== undefined) created++
+        if (slot.failure !== undefined) failed++
+        else if (Tracking.isFinalStatus(slot.status)) final++
+        else if (slot.creation !== undefined) polling++
+      }
+      return { total: slots.length, created, polling, final, failed }
+    }
+    const report = () => progress.update(counts())
+    report()
+    for (const error of sheet.rejected) progress.line(`skipped line ${error.line}: ${error._tag}: ${error.message}`)
+
+    // 1. create, one createMany per chunk so that progress moves batch by batch
+    const chunks = chunk(sheet.shipments, Math.max(1, Math.min(40, options.chunkSize ?? 40)))
+    yield* Effect.forEach(chunks, (shipments) =>
+      client.createMany(shipments.map((s) => s.input)).pipe(
+        Effect.match({
+          onFailure: (error) => {
+            for (const s of shipments) {
+              const slot = byKey.get(Csv.shipmentKey(s.input.carrierCode, s.input.trackingNumber))!
+              slot.failure = { tag: error._tag, message: error.message }
+            }
+          },
+          onSuccess: (outcomes) => {
+            outcomes.forEach((outcome, index) => {
+              const s = shipments[index]!
+              const slot = byKey.get(Csv.shipmentKey(s.input.carrierCode, s.input.trackingNumber))!
+              if (outcome._tag === "Failed") {
+                slot.failure = { tag: outcome.error._tag, message: outcome.error.message }
+              } else {
+                slot.creation = outcome._tag
+                slot.status = outcome.tracking?.status ?? slot.status
+              }
+            })
+          }
+        }),
+        Effect.tap(report)
+      ), { discard: true })
+    const created = slots.filter((s) => s.creation !== undefined).length
+    progress.line(`created ${created} of ${slots.length} shipment(s) in ${chunks.length} batch call(s); polling until final`)
+
+    // 2. poll until final; a poll that fails (after the client's own retries) is resumed for what is left
+    const deadline = startedAt + Duration.toMillis(Duration.decode(options.pollDeadline))
+    let lastError: TrackingMoreError.TrackingMoreError | undefined
+    for (let attempt = 0; attempt < pollAttempts; attempt++) {
+      const left = slots.filter((s) => s.creation !== undefined && !isDone(s))
+      if (left.length === 0) break
+      const now = yield* Clock.currentTimeMillis
+      if (now >= deadline) break
+      const result = yield* client.pollUntilFinal(
+        left.map((s) => ({ trackingNumber: s.trackingNumber!, carrierCode: s.carrierCode })),
+        { interval: options.pollInterval, deadline: Duration.millis(deadline - now) }
+      ).pipe(
+        Stream.runForEach((tracking) =>
+          Effect.sync(() => {
+            const slot = byKey.get(Csv.shipmentKey(tracking.carrierCode, tracking.trackingNumber))
+            if (slot !== undefined && slot.failure === undefined) {
+              slot.status = tracking.status
+              report()
+            }
+          })
+        ),
+        Effect.either
+      )
+      if (result._tag === "Right") {
+        lastError = undefined
+        break
+      }
+      lastError = result.left
+      progress.line(`polling stopped on ${result.left._tag}: ${result.left.message}; resuming`)
+    }
+    for (const slot of slots) {
+      if (slot.creation !== undefined && !isDone(slot)) {
+        slot.failure = lastError !== undefined
+          ? { tag: lastError._tag, message: lastError.message }
+          : { tag: "NotFinal", message: `still ${slot.status ?? "unknown"} at the poll deadline` }
+      }
+    }
+    report()
+    progress.finish()
+
+    const byStatus: Record<string, number> = {}
+    const byErrorTag: Record<string, number> = {}
+    for (const slot of slots) {
+      if (slot.failure !== undefined) byErrorTag[slot.failure.tag] = (byErrorTag[slot.failure.tag] ?? 0) + 1
+      else if (slot.status !== undefined) byStatus[slot.status] = (byStatus[slot.status] ?? 0) + 1
+    }
+    const finalCounts = counts()
+    return {
+      total: slots.length,
+      created: slots.filter((s) => s.creation === "Created").length,
+      existed: slots.filter((s) => s.creation === "Existed").length,
+      final: finalCounts.final,
+      failed: finalCounts.failed,
+      byStatus,
+      byErrorTag,
+      tooManyRequests: {
+        received: (yield* counterValue(tooManyRequestsReceived)) - received0,
+        cooldowns: (yield* counterValue(cooldownWaits)) - cooldowns0
+      },
+      results: slots.map((slot) => ({ ...slot })),
+      elapsedMs: (yield* Clock.currentTimeMillis) - startedAt
+    }
+  })

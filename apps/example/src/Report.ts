@@ -1,0 +1,57 @@
+/**
+ * The end-of-run summary as text: counts, a table by status and by error tag, the 429s and, when embedded, what
+ * the simulator saw.
+ */
+import type { Simulator } from "@trackingmore-effect/simulator"
+import type { Summary } from "./Import.js"
+
+const table = (title: string, rows: ReadonlyArray<readonly [string, number]>, total: number): Array<string> => {
+  const width = Math.max(title.length, ...rows.map(([name]) => name.length), 5)
+  const line = `  ${"─".repeat(width)}  ${"─".repeat(6)}  ${"─".repeat(6)}`
+  const out = [`  ${title.padEnd(width)}  ${"count".padStart(6)}  ${"share".padStart(6)}`, line]
+  if (rows.length === 0) out.push(`  ${"(none)".padEnd(width)}  ${"0".padStart(6)}  ${"".padStart(6)}`)
+  for (const [name, count] of rows) {
+    const share = total === 0 ? "" : `${((count / total) * 100).toFixed(1)}%`
+    out.push(`  ${name.padEnd(width)}  ${String(count).padStart(6)}  ${share.padStart(6)}`)
+  }
+  return out
+}
+
+const sorted = (record: Readonly<Record<string, number>>): Array<readonly [string, number]> =>
+  Object.entries(record).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+
+/** The summary lines. */
+export const summaryLines = (
+  summary: Summary,
+  source: string,
+  counters?: Simulator.Counters | undefined
+): Array<string> => {
+  const lines: Array<string> = []
+  lines.push(
+    `Imported ${summary.total} shipment(s) from ${source} in ${(summary.elapsedMs / 1000).toFixed(1)} s: ` +
+      `${summary.created} created, ${summary.existed} already there, ${summary.final} final, ${summary.failed} failed.`
+  )
+  lines.push("")
+  lines.push(...table("final status", sorted(summary.byStatus), summary.total))
+  lines.push("")
+  lines.push(...table("failed: error tag", sorted(summary.byErrorTag), summary.total))
+  lines.push("")
+  const { cooldowns, received } = summary.tooManyRequests
+  lines.push(
+    received === 0
+      ? `429 Too Many Requests: none received — the client paced every call to the key's rate limit.`
+      : `429 Too Many Requests: ${received} received, ${cooldowns} cooldown(s) waited out, calls resumed afterwards.`
+  )
+  if (counters !== undefined) {
+    const answers: Record<string, number> = {}
+    for (const byCode of Object.values(counters.byEndpoint)) {
+      for (const [code, n] of Object.entries(byCode)) {
+        if (code !== "200" && code !== "201") answers[code] = (answers[code] ?? 0) + n
+      }
+    }
+    const injected = Object.entries(answers).sort((a, b) => b[1] - a[1])
+    const list = injected.length === 0 ? "none" : injected.map(([k, n]) => `${k} ×${n}`).join(", ")
+    lines.push(`Simulator: ${counters.total} request(s) answered; answers other than 200/201 (faults injected, all survived by the client): ${list}.`)
+  }
+  return lines
+}
