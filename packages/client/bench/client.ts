@@ -3,11 +3,12 @@
  *
  * 1. `createMany` of 2000 trackings at the default limit (1 req/s, time-scaled): completion time against the
  *    physical limit, and the 429s the simulator sent.
- * 2. Overhead: the same GET requests through plain `fetch` and through the client, rate limits off.
+ * 2. Overhead: the same GET requests through plain `fetch` and through the client (over
+ *    `NodeHttpClient.layerUndici`, keep-alive like fetch), rate limits off.
  *
  * Run with `pnpm bench` in packages/client (builds nothing; imports the sources through tsx).
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { Simulator } from "@trackingmore-effect/simulator"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -37,7 +38,7 @@ const runClient = <A, E>(
 ): Promise<A> =>
   Effect.runPromise(
     Effect.flatMap(TrackingMoreClient.TrackingMoreClient, f).pipe(
-      Effect.provide(TrackingMoreClient.layer(options).pipe(Layer.provide(FetchHttpClient.layer)))
+      Effect.provide(TrackingMoreClient.layer(options).pipe(Layer.provide(NodeHttpClient.layerUndici)))
     )
   )
 
@@ -92,8 +93,8 @@ const throughput = async () => {
 }
 
 const overhead = async () => {
-  const count = 2000
-  const concurrency = 16
+  const count = 1500
+  const concurrencies = [1, 16]
   const rounds = 3
   const sim = await spawnSimulator(["--rate", "1e9", "--rate-realtime", "1e9", "--rate-list", "1e9", "--burst", "1e9"])
   try {
@@ -111,7 +112,7 @@ const overhead = async () => {
       client.createMany(numbers.map((trackingNumber) => ({ trackingNumber, carrierCode: "dhl" }))))
     const urls = Array.from({ length: count }, (_, i) => `${sim.baseUrl}/trackings/dhl/${numbers[i % numbers.length]}`)
 
-    const viaFetch = async (): Promise<number> => {
+    const viaFetch = async (concurrency: number): Promise<number> => {
       let next = 0
       const worker = async () => {
         while (next < count) {
@@ -126,7 +127,7 @@ const overhead = async () => {
       return count / ((performance.now() - started) / 1000)
     }
 
-    const viaClient = (): Promise<number> =>
+    const viaClient = (concurrency: number): Promise<number> =>
       runClient(options, (client) =>
         Effect.gen(function*() {
           const started = performance.now()
@@ -138,23 +139,25 @@ const overhead = async () => {
           return count / ((performance.now() - started) / 1000)
         }))
 
-    // warm-up of both paths
-    await viaFetch()
-    await viaClient()
-    const fetchRates: Array<number> = []
-    const clientRates: Array<number> = []
-    for (let round = 0; round < rounds; round++) {
-      fetchRates.push(await viaFetch())
-      clientRates.push(await viaClient())
-    }
     const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-    const f = median(fetchRates)
-    const c = median(clientRates)
     console.log("")
-    console.log(`# 2. Overhead: ${count} GET /trackings/{carrier}/{number}, concurrency ${concurrency}, keep-alive, loopback`)
-    console.log(`plain fetch             : ${fmt(f, 0)} calls/s (rounds: ${fetchRates.map((r) => fmt(r, 0)).join(", ")})`)
-    console.log(`client                  : ${fmt(c, 0)} calls/s (rounds: ${clientRates.map((r) => fmt(r, 0)).join(", ")})`)
-    console.log(`client/fetch            : ${fmt(c / f)} (target ≥ 0.85; medians of ${rounds} rounds)`)
+    console.log(`# 2. Overhead: ${count} GET /trackings/{carrier}/{number} per round, keep-alive, loopback, rate limits off`)
+    for (const concurrency of concurrencies) {
+      // warm-up of both paths
+      await viaFetch(concurrency)
+      await viaClient(concurrency)
+      const fetchRates: Array<number> = []
+      const clientRates: Array<number> = []
+      for (let round = 0; round < rounds; round++) {
+        fetchRates.push(await viaFetch(concurrency))
+        clientRates.push(await viaClient(concurrency))
+      }
+      const f = median(fetchRates)
+      const c = median(clientRates)
+      console.log(`concurrency ${String(concurrency).padEnd(12)}: plain fetch ${fmt(f, 0)} calls/s (rounds ${fetchRates.map((r) => fmt(r, 0)).join(", ")})`)
+      console.log(`${"".padEnd(25)}: client ${fmt(c, 0)} calls/s (rounds ${clientRates.map((r) => fmt(r, 0)).join(", ")})`)
+      console.log(`${"".padEnd(25)}: client/fetch ${fmt(c / f)} (target ≥ 0.85; medians of ${rounds} rounds)`)
+    }
     console.log(`429s sent by simulator  : ${(await sim.counters()).byCode["429"] ?? 0}`)
   } finally {
     await sim.close()

@@ -113,6 +113,19 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
     // its token, goes back to the gate: no request is sent inside a cooldown.
     const limitedGate = (group: RateGroup): Gate.Gate => {
       const rate = options.rateLimits[group]
+      // The limiter's delays are reserved in advance: a caller woken late would send right after the one before
+      // it, and at full rate the server's spare token never comes back. So sends are also spaced at least
+      // window/limit apart from the previous actual send of this client (check and set in one step).
+      const spacing = Duration.toMillis(rate.window) / rate.limit
+      let lastSent = -Infinity
+      const pace: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const wait = lastSent + spacing - now
+        if (wait <= 0) {
+          lastSent = now
+          return Effect.void
+        }
+        return Effect.zipRight(Effect.sleep(Duration.millis(wait)), pace)
+      })
       const take = limiter.consume({
         key: `${key}:${group}`,
         limit: rate.limit,
@@ -125,7 +138,8 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
           TrackingMoreError.transport("other", undefined, {
             serverMessage: `rate limiter unavailable: ${error.reason}`
           })
-        )
+        ),
+        Effect.zipRight(pace)
       )
       const awaitKey: Gate.Gate["await"] = (gateKey, awaitOptions) =>
         Effect.flatMap(gate.await(gateKey, awaitOptions), (pass) =>
