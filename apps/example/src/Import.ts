@@ -128,7 +128,7 @@ export const runImport = (options: ImportOptions): Effect.Effect<Summary, never,
         carrierCode: undefined,
         creation: undefined,
         status: undefined,
-        failure: { tag: error._tag, message: `line ${error.line}: ${error.message}` }
+        failure: { tag: error._tag, message: error.message }
       })
     }
     slots.sort((a, b) => a.line - b.line)

@@ -4,6 +4,7 @@
 import * as TrackingMoreClient from "@trackingmore-effect/client/TrackingMoreClient"
 import type * as Tracking from "@trackingmore-effect/client/Tracking"
 import type * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Simulator } from "@trackingmore-effect/simulator"
@@ -22,7 +23,7 @@ export const trackingLines = (tracking: Tracking.Tracking): Array<string> => {
     `${tracking.trackingNumber} (${tracking.carrierCode}): ${tracking.status ?? "unknown"}` +
     (tracking.substatus !== undefined ? ` / ${tracking.substatus}` : "")
   ]
-  if (tracking.title !== undefined) lines.push(`  title: ${tracking.title}`)
+  if (tracking.title !== undefined && tracking.title.length > 0) lines.push(`  title: ${tracking.title}`)
   if (tracking.lastEvent !== undefined) lines.push(`  last event: ${tracking.lastEvent}`)
   const events = [...(tracking.originInfo?.trackinfo ?? []), ...(tracking.destinationInfo?.trackinfo ?? [])]
   lines.push(`  events (${events.length}):`)
@@ -40,7 +41,6 @@ export const showStatus = (
 ): Effect.Effect<Array<string>, TrackingMoreError.TrackingMoreError, TrackingMoreClient.TrackingMoreClient> =>
   Effect.gen(function*() {
     const client = yield* TrackingMoreClient.TrackingMoreClient
-    const lines: Array<string> = []
     let carrierCode: string
     if (Option.isSome(options.carrierCode)) {
       carrierCode = options.carrierCode.value
@@ -51,14 +51,16 @@ export const showStatus = (
         return [`No carrier detected for ${options.trackingNumber}; pass --carrier.`]
       }
       carrierCode = first.code
-      lines.push(`Detected carrier: ${candidates.map((c) => c.code).join(", ")} (using ${carrierCode}; --carrier to choose)`)
+      yield* Console.log(
+        `Detected carrier: ${candidates.map((c) => c.code).join(", ")} (using ${carrierCode}; --carrier to choose)`
+      )
     }
     if (Option.isSome(options.simulator)) {
       // A fresh simulator knows no shipment: create it and let three simulated hours pass so it has events.
       yield* client.create({ trackingNumber: options.trackingNumber, carrierCode })
       options.simulator.value.advance(3 * 3600 * 1000)
-      lines.push("(embedded simulator: created the shipment and moved the simulated clock 3 hours on)")
+      yield* Console.log("(embedded simulator: created the shipment and moved the simulated clock 3 hours on)")
     }
     const tracking = yield* client.get(carrierCode, options.trackingNumber)
-    return [...lines, ...trackingLines(tracking)]
+    return trackingLines(tracking)
   })

@@ -70,8 +70,9 @@ const importCommand = Command.make(
         for (const result of summary.results) {
           if (result.failure !== undefined) {
             yield* Console.error(
-              `failed: line ${result.line} ${result.carrierCode ?? ""} ${result.trackingNumber ?? ""}: ` +
-                `${result.failure.tag}: ${result.failure.message}`
+              `failed: line ${result.line}` +
+                (result.trackingNumber !== undefined ? ` ${result.carrierCode} ${result.trackingNumber}` : "") +
+                `: ${result.failure.tag}: ${result.failure.message}`
             )
           }
         }
@@ -103,7 +104,10 @@ const statusCommand = Command.make(
         Effect.catchAll((error) =>
           Effect.sync(() => {
             process.exitCode = 1
-            return [`${error._tag} (${error.code}): ${error.message}`]
+            const hint = error._tag === "NotRegistered" || error._tag === "TrackingNotFound"
+              ? ["This shipment is not in the account yet: create it first (e.g. with `track import`)."]
+              : []
+            return [`${error._tag} (${error.code}): ${error.message}`, ...hint]
           })
         )
       )
