@@ -1,0 +1,188 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as TestClock from "effect/TestClock"
+import * as fc from "fast-check"
+import * as Tracking from "../src/Tracking.js"
+import * as TrackingMoreClient from "../src/TrackingMoreClient.js"
+
+const envelope = (code: number, data: unknown) => JSON.stringify({ meta: { code, type: "", message: "" }, data })
+
+/** A fake HttpClient answering from a script; records every request. */
+const fake = (answer: (request: HttpClientRequest.HttpClientRequest, n: number) => string) => {
+  const requests: Array<HttpClientRequest.HttpClientRequest> = []
+  const layer = Layer.succeed(
+    HttpClient.HttpClient,
+    HttpClient.make((request) =>
+      Effect.sync(() => {
+        requests.push(request)
+        return HttpClientResponse.fromWeb(request, new Response(answer(request, requests.length), { status: 200 }))
+      })
+    )
+  )
+  return { requests, layer }
+}
+
+const unlimited = { limit: 1e9, window: "1 second" } as const
+const options: TrackingMoreClient.ClientOptions = {
+  apiKey: Redacted.make("unit-test-key"),
+  baseUrl: "http://tm.test/v2/",
+  rateLimits: { default: unlimited, realtime: unlimited, list: unlimited }
+}
+
+const withClient = <A, E>(
+  httpLayer: Layer.Layer<HttpClient.HttpClient>,
+  f: (client: TrackingMoreClient.TrackingMoreClient) => Effect.Effect<A, E>
+) => Effect.provide(Effect.flatMap(TrackingMoreClient.TrackingMoreClient, f), TrackingMoreClient.layer(options).pipe(Layer.provide(httpLayer)))
+
+const knownKeys = new Set(Object.keys(Tracking.Tracking.fields).concat([
+  "tracking_number", "carrier_code", "created_at", "updated_at", "order_id", "customer_name", "customer_email",
+  "customer_phone", "logistics_channel", "original_country", "destination_country", "origin_info", "destination_info",
+  "__proto__"
+]))
+
+const wireTracking = {
+  id: "t1",
+  tracking_number: "RR123456789CN",
+  carrier_code: "china-post",
+  status: "transit",
+  archived: "false",
+  order_id: null,
+  something_new: { nested: true },
+  origin_info: { trackinfo: [{ Date: "2024-01-01 10:00", StatusDescription: "Accepted", checkpoint_status: "transit" }] },
+  destination_info: null
+}
+
+describe("TrackingMoreClient (fake HttpClient)", () => {
+  it.effect("decodes leniently into camelCase; the request carries snake_case and the key header only", () => {
+    const http = fake(() => envelope(201, wireTracking))
+    return withClient(http.layer, (client) =>
+      Effect.gen(function*() {
+        const tracking = yield* client.create({ trackingNumber: "RR123456789CN", carrierCode: "china-post", orderId: "o-1" })
+        assert.strictEqual(tracking.trackingNumber, "RR123456789CN")
+        assert.strictEqual(tracking.carrierCode, "china-post")
+        assert.strictEqual(tracking.archived, false)
+        assert.isUndefined(tracking.orderId)
+        assert.isUndefined(tracking.destinationInfo)
+        assert.strictEqual(tracking.originInfo?.trackinfo?.[0]?.statusDescription, "Accepted")
+        const request = http.requests[0]!
+        assert.strictEqual(request.url, "http://tm.test/v2/trackings/post")
+        assert.strictEqual(request.headers["trackingmore-api-key"], "unit-test-key")
+        const body = JSON.parse(new TextDecoder().decode((request.body as { body: Uint8Array }).body))
+        assert.deepStrictEqual(body, { tracking_number: "RR123456789CN", carrier_code: "china-post", order_id: "o-1" })
+      }))
+  })
+
+  it.effect("a response that does not match the schema is a MalformedResponse, not a defect, and is not retried", () => {
+    const http = fake(() => envelope(200, { tracking_number: 42 }))
+    return withClient(http.layer, (client) =>
+      Effect.gen(function*() {
+        const result = yield* Effect.either(client.get("dhl", "DHL1234567"))
+        assert.isTrue(Either.isLeft(result))
+        if (Either.isLeft(result)) {
+          assert.strictEqual(result.left._tag, "MalformedResponse")
+          assert.strictEqual(result.left._tag === "MalformedResponse" && result.left.reason, "unexpected data shape")
+        }
+        assert.strictEqual(http.requests.length, 1)
+      }))
+  })
+
+  it.effect("path segments are URI-encoded and list filters reach the query string", () => {
+    const http = fake(() => envelope(200, { page: "1", limit: 100, total: 0, items: [] }))
+    return withClient(http.layer, (client) =>
+      Effect.gen(function*() {
+        const page = yield* client.list({ numbers: ["A1", "B2"], status: "delivered", archived: false })
+        assert.strictEqual(page.page, 1)
+        const request = http.requests[0]!
+        assert.strictEqual(request.url, "http://tm.test/v2/trackings/get")
+        assert.deepStrictEqual(
+          request.urlParams.map(([k, v]) => `${k}=${v}`),
+          ["status=delivered", "numbers=A1,B2", "archived=false"]
+        )
+      }))
+  })
+
+  it.effect("a 429 on one call cools the key for every concurrent call of the client", () => {
+    const http = fake((_request, n) => n === 1 ? envelope(429, []) : envelope(200, wireTracking))
+    return withClient(http.layer, (client) =>
+      Effect.gen(function*() {
+        const first = yield* Effect.fork(client.get("china-post", "RR123456789CN"))
+        yield* TestClock.adjust("1 millis")
+        const others = yield* Effect.fork(
+          Effect.all([client.userInfo, client.carriers, client.get("dhl", "DHL1234567")], {
+            concurrency: "unbounded",
+            mode: "either"
+          })
+        )
+        yield* TestClock.adjust("119 seconds")
+        assert.strictEqual(http.requests.length, 1)
+        yield* TestClock.adjust("2 seconds")
+        yield* Fiber.join(first)
+        yield* Effect.either(Fiber.join(others))
+        assert.strictEqual(http.requests.length, 5)
+      }))
+  })
+
+  it.effect("createMany maps trackings and item errors back to their inputs, whatever the order", () =>
+    Effect.gen(function*() {
+      const inputs = Array.from({ length: 7 }, (_, i) => ({ trackingNumber: `N${i}00000`, carrierCode: "dhl" }))
+      const http = fake((request) => {
+        const items = JSON.parse(new TextDecoder().decode((request.body as { body: Uint8Array }).body)) as Array<
+          { tracking_number: string; carrier_code: string }
+        >
+        const trackings = items.filter((_, i) => i % 3 === 0).map((item) => ({ ...item, id: item.tracking_number }))
+        const errors: Array<unknown> = items.filter((_, i) => i % 3 === 1)
+          .map((item) => ({ ...item, code: 4016, message: "exists" }))
+        errors.push(...items.filter((_, i) => i % 3 === 2).map((item) => ({ ...item, code: "4014", message: "bad" })))
+        return envelope(200, { submitted: items.length, added: trackings.length, trackings: trackings.reverse(), errors })
+      })
+      const outcomes = yield* withClient(http.layer, (client) => client.createMany(inputs))
+      assert.deepStrictEqual(outcomes.map((o) => o._tag), [
+        "Created",
+        "Existed",
+        "Failed",
+        "Created",
+        "Existed",
+        "Failed",
+        "Created"
+      ])
+      outcomes.forEach((o, i) => assert.strictEqual(o.input, inputs[i]))
+      const failed = outcomes[2]
+      assert.isTrue(failed?._tag === "Failed" && failed.error._tag === "InvalidTrackingNumber")
+    }))
+
+  it("listQueryParams: only the given filters, snake_case", () => {
+    fc.assert(
+      fc.property(
+        fc.record({ page: fc.nat(), limit: fc.nat(), createdAtMin: fc.nat(), lang: fc.string() }, { requiredKeys: [] }),
+        (query) => {
+          const params = Tracking.listQueryParams(query)
+          assert.strictEqual(Object.keys(params).length, Object.keys(query).length)
+          if (query.createdAtMin !== undefined) assert.strictEqual(params.created_at_min, String(query.createdAtMin))
+        }
+      )
+    )
+  })
+
+  it("Tracking decodes any object with a number and a carrier, whatever unknown fields it carries", () => {
+    const decode = Schema.decodeUnknownEither(Tracking.Tracking)
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string().filter((k) => !knownKeys.has(k)), fc.jsonValue()),
+        fc.string(),
+        fc.string(),
+        (extra, number, carrier) => {
+          const result = decode({ ...extra, tracking_number: number, carrier_code: carrier })
+          assert.isTrue(Either.isRight(result) && result.right.trackingNumber === number)
+        }
+      )
+    )
+  })
+})
