@@ -2,6 +2,8 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
+import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
@@ -157,6 +159,26 @@ describe("TrackingMoreClient (fake HttpClient)", () => {
       const failed = outcomes[2]
       assert.isTrue(failed?._tag === "Failed" && failed.error._tag === "InvalidTrackingNumber")
     }))
+
+  it.effect("layerConfig reads TRACKINGMORE_API_KEY and TRACKINGMORE_BASE_URL", () => {
+    const http = fake(() => envelope(200, []))
+    return Effect.gen(function*() {
+      const client = yield* TrackingMoreClient.TrackingMoreClient
+      yield* client.carriers
+      const request = http.requests[0]!
+      assert.strictEqual(request.url, "http://config.test/v2/carriers")
+      assert.strictEqual(request.headers["trackingmore-api-key"], "from-config")
+    }).pipe(
+      Effect.provide(
+        TrackingMoreClient.layerConfig({ rateLimits: Config.succeed(options.rateLimits) }).pipe(
+          Layer.provide(http.layer),
+          Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(
+            new Map([["TRACKINGMORE_API_KEY", "from-config"], ["TRACKINGMORE_BASE_URL", "http://config.test/v2"]])
+          )))
+        )
+      )
+    )
+  })
 
   it("listQueryParams: only the given filters, snake_case", () => {
     fc.assert(
