@@ -222,7 +222,7 @@ export const make = (
         const result = yield* Effect.either(
           redis.eval(scriptHalt, [keys.gate(prefix, key), keys.halt(prefix, key)], [
             JSON.stringify(encoded),
-            duration === undefined ? "" : Duration.toMillis(duration).toFixed(3),
+            duration === undefined || !Duration.isFinite(duration) ? "" : Duration.toMillis(duration).toFixed(3),
             marginMillis
           ])
         )
