@@ -495,10 +495,13 @@ export const make = (options: ClientOptions): Effect.Effect<TrackingMoreClient, 
         const first = result.items[0]
         if (first === undefined) {
           return yield* Effect.fail(
-            TrackingMoreError.malformed(200, "unexpected data shape", "data.items is empty", {
-              method: "POST",
-              endpoint: "/trackings/realtime"
-            })
+            TrackingMoreError.malformed(
+              200,
+              "unexpected-shape",
+              "",
+              { method: "POST", endpoint: "/trackings/realtime" },
+              "the realtime answer holds no tracking (data.items is empty)"
+            )
           )
         }
         return first

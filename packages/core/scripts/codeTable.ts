@@ -43,8 +43,9 @@ export const renderCodeTable = (): string => {
   })
   const extra = [
     `| any other | \`UnknownStatus\` | — | An undocumented code, kept in \`code\`. | ${describe(TrackingMoreError.fromCode(4999))} |`,
-    `| HTTP ≥ 500 | \`MalformedResponse\` | — | No readable envelope (HTML page, truncated JSON, empty body). | ${describe(TrackingMoreError.malformed(502, "", ""))} |`,
-    `| HTTP < 500 | \`MalformedResponse\` | — | No readable envelope. | ${describe(TrackingMoreError.malformed(200, "", ""))} |`,
+    `| any HTTP | \`MalformedResponse\` | — | A body lost on the way: empty, an HTML page, truncated JSON. | ${describe(TrackingMoreError.malformed(200, "invalid-json", ""))} |`,
+    `| HTTP ≥ 500 | \`MalformedResponse\` | — | JSON without an envelope, or data of an unexpected shape. | ${describe(TrackingMoreError.malformed(502, "no-envelope", ""))} |`,
+    `| HTTP < 500 | \`MalformedResponse\` | — | JSON without an envelope, or data of an unexpected shape. | ${describe(TrackingMoreError.malformed(200, "unexpected-shape", ""))} |`,
     `| — | \`TransportError\` | — | Reset, refused or timed out: no answer. | ${describe(TrackingMoreError.transport("reset", undefined))} |`
   ]
   return [

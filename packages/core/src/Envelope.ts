@@ -66,7 +66,7 @@ export const decode = (response: RawResponse): Either.Either<Success, TrackingMo
     return decodeUnsafe(response)
   } catch (cause) {
     // Defensive: nothing above is expected to throw, but the contract is "never throws".
-    return Either.left(TrackingMoreError.malformed(safeStatus(response), `decoder failure: ${String(cause)}`, ""))
+    return Either.left(TrackingMoreError.malformed(safeStatus(response), "other", "", {}, `decoder failure: ${String(cause)}`))
   }
 }
 
@@ -90,12 +90,12 @@ const decodeUnsafe = (response: RawResponse): Either.Either<Success, TrackingMor
     if (bareStatuses.has(status)) {
       return Either.left(TrackingMoreError.fromCode(status, context))
     }
-    const reason = text.length === 0
-      ? "empty body"
+    const kind: TrackingMoreError.MalformedKind = text.length === 0
+      ? "empty"
       : !parsed.ok
-      ? looksLikeHtml(text) ? "HTML instead of JSON" : "invalid or truncated JSON"
-      : "JSON without a meta.code envelope"
-    return Either.left(TrackingMoreError.malformed(status, reason, text, context))
+      ? looksLikeHtml(text) ? "html" : "invalid-json"
+      : "no-envelope"
+    return Either.left(TrackingMoreError.malformed(status, kind, text, context))
   }
   if (StatusCode.isSuccess(meta.code)) {
     return Either.right({ code: meta.code, message: meta.message ?? "", data })

@@ -115,7 +115,7 @@ export interface PolicyConfig {
   readonly tooManyRequests: { readonly wait: Duration.Duration; readonly maxCooldowns: number }
   /** 503: full jitter in [0, min(cap, base·2ⁿ)], Retry-After as floor, at most `maxRetries`. */
   readonly serviceUnavailable: Backoff.JitterOptions & { readonly maxRetries: number }
-  /** 500, transport errors, malformed answers with HTTP ≥ 500: full jitter, idempotent calls only. */
+  /** 500, transport errors, unreadable answers (≥ 500, or a body lost on the way): full jitter, idempotent calls only. */
   readonly serverError: Backoff.JitterOptions & { readonly maxRetries: number }
   /** 4031: get again every `interval`, at most `maxRepolls` times. */
   readonly notRegistered: { readonly interval: Duration.Duration; readonly maxRepolls: number }
@@ -267,8 +267,14 @@ const haltAuth: Rule<unknown> = (_error, _state, config) =>
 const haltBilling: Rule<unknown> = (_error, _state, config) =>
   Effect.succeed(Decision.Halt({ duration: config.billingHalt }))
 
+// A body lost or replaced on the way (empty, HTML, cut-off JSON) says nothing about the request: retry it like a
+// transport failure whatever the status. Anything else unreadable is retried only when the server erred (≥ 500).
+const lostInTransit: ReadonlySet<TrackingMoreError.MalformedKind> = new Set(["empty", "html", "invalid-json"])
+
 const malformed: Rule<TrackingMoreError.MalformedResponse> = (error, state, config) =>
-  error.code >= 500 ? serverBackoff("malformed")(error, state, config) : Effect.succeed(Decision.Fail())
+  error.code >= 500 || lostInTransit.has(error.kind)
+    ? serverBackoff("malformed")(error, state, config)
+    : Effect.succeed(Decision.Fail())
 
 /**
  * The default rule of every tag (DESIGN.md, "Default policy per code").

@@ -129,8 +129,34 @@ export class UnknownStatus extends withTypeId(
 ) {}
 
 /**
+ * What was wrong with an unreadable answer. `empty`, `html` and `invalid-json` mean the body was lost or
+ * replaced on the way (a proxy page, a cut connection); `no-envelope` and `unexpected-shape` mean the server
+ * answered something this client does not understand.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const MalformedKind = Schema.Literal("empty", "html", "invalid-json", "no-envelope", "unexpected-shape", "other")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type MalformedKind = typeof MalformedKind.Type
+
+const malformedReasons: Record<MalformedKind, string> = {
+  "empty": "empty body",
+  "html": "HTML instead of JSON",
+  "invalid-json": "invalid or truncated JSON",
+  "no-envelope": "JSON without a meta.code envelope",
+  "unexpected-shape": "unexpected data shape",
+  "other": "unreadable answer"
+}
+
+/**
  * The answer could not be read as a TrackingMore envelope: an HTML page from a proxy, an empty body, truncated
- * JSON. `code` is the HTTP status; `bodyExcerpt` holds at most 512 characters of what came.
+ * JSON, data of an unexpected shape. `code` is the HTTP status; `kind` says what was wrong, `reason` says it in
+ * words; `bodyExcerpt` holds at most 512 characters of what came.
  *
  * @since 0.1.0
  * @category errors
@@ -138,6 +164,7 @@ export class UnknownStatus extends withTypeId(
 export class MalformedResponse extends withTypeId(
   Schema.TaggedError<MalformedResponse>()("MalformedResponse", {
     code: Schema.Number,
+    kind: MalformedKind,
     reason: Schema.String,
     bodyExcerpt: Schema.String,
     ...contextFields
@@ -290,19 +317,21 @@ export const fromCode = (code: number, context: ErrorContext = {}): TrackingMore
 }
 
 /**
- * A `MalformedResponse` with at most 512 characters of the body kept.
+ * A `MalformedResponse` with at most 512 characters of the body kept. `reason` defaults to the kind's words.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const malformed = (
   status: number,
-  reason: string,
+  kind: MalformedKind,
   body: string,
-  context: ErrorContext = {}
+  context: ErrorContext = {},
+  reason: string = malformedReasons[kind]
 ): MalformedResponse =>
   new MalformedResponse({
     code: status,
+    kind,
     reason,
     bodyExcerpt: body.slice(0, maxExcerpt),
     message: describe(`Unreadable TrackingMore answer (HTTP ${status}): ${reason}.`, context),

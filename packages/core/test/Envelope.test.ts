@@ -59,6 +59,7 @@ describe("Envelope.decode", () => {
       assert.isTrue(Either.isLeft(result))
       if (Either.isLeft(result) && result.left._tag === "MalformedResponse") {
         assert.strictEqual(result.left.code, 502)
+        assert.strictEqual(result.left.kind, "html")
         assert.strictEqual(result.left.reason, "HTML instead of JSON")
         assert.strictEqual(result.left.bodyExcerpt.length, 512)
         assert.include(result.left.message, "GET /trackings/get")
@@ -68,9 +69,9 @@ describe("Envelope.decode", () => {
     })
 
     it("truncated JSON and an empty body are MalformedResponse", () => {
-      for (const body of ['{"meta":{"code":200},"da', ""]) {
-        const result = Envelope.decode({ status: 200, headers: {}, body })
-        assert.isTrue(Either.isLeft(result) && result.left._tag === "MalformedResponse")
+      for (const [body, kind] of [['{"meta":{"code":200},"da', "invalid-json"], ["", "empty"], ['{"data":1}', "no-envelope"]]) {
+        const result = Envelope.decode({ status: 200, headers: {}, body: body! })
+        assert.isTrue(Either.isLeft(result) && result.left._tag === "MalformedResponse" && result.left.kind === kind)
       }
     })
 

@@ -62,10 +62,16 @@ describe("Policy", () => {
       assert.strictEqual(decide(500)._tag, "Retry")
       assert.strictEqual(decide(500, state({ idempotent: false }))._tag, "Fail")
     })
-    it("malformed answers retry only when the HTTP status is ≥ 500", () => {
-      const run = (status: number) => Effect.runSync(Policy.decide(TrackingMoreError.malformed(status, "x", ""), state()))
-      assert.strictEqual(run(502)._tag, "Retry")
-      assert.strictEqual(run(200)._tag, "Fail")
+    it("unreadable answers retry when the body was lost on the way, or when the server erred", () => {
+      const run = (status: number, kind: TrackingMoreError.MalformedKind, idempotent = true) =>
+        Effect.runSync(Policy.decide(TrackingMoreError.malformed(status, kind, ""), state({ idempotent })))._tag
+      for (const kind of ["empty", "html", "invalid-json"] as const) {
+        assert.strictEqual(run(200, kind), "Retry", kind)
+        assert.strictEqual(run(200, kind, false), "Fail", `${kind}, not idempotent`)
+      }
+      assert.strictEqual(run(502, "no-envelope"), "Retry")
+      assert.strictEqual(run(200, "no-envelope"), "Fail")
+      assert.strictEqual(run(200, "unexpected-shape"), "Fail")
     })
     it("everything else fails at once", () => {
       for (const code of failFastCodes.filter((c) => ![401, 4001, 4002, 403, 402, 4019, 4021].includes(c))) {

@@ -43,7 +43,7 @@ describe("TrackingMoreError", () => {
         TrackingMoreError.fromCode(e.code, { serverMessage: "m", retryAfter: Duration.seconds(3), endpoint: "/x" })
       ),
       TrackingMoreError.fromCode(4999),
-      TrackingMoreError.malformed(502, "HTML instead of JSON", "<html>"),
+      TrackingMoreError.malformed(502, "html", "<html>"),
       TrackingMoreError.transport("reset", "ECONNRESET")
     ]
     for (const error of errors) {

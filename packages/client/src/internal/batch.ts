@@ -145,9 +145,10 @@ export const createMany = (
                     input: slot.input,
                     error: TrackingMoreError.malformed(
                       200,
-                      "the batch answer mentioned this tracking neither as created nor as failed, twice",
+                      "unexpected-shape",
                       "",
-                      { method: "POST", endpoint: "/trackings/batch" }
+                      { method: "POST", endpoint: "/trackings/batch" },
+                      "the batch answer mentioned this tracking neither as created nor as failed, twice"
                     )
                   })
                 )
@@ -167,7 +168,7 @@ export const createMany = (
         outcomes.map((outcome, index) =>
           outcome ?? CreateOutcome.Failed({
             input: items[index]!,
-            error: TrackingMoreError.malformed(0, "no outcome was recorded for this tracking", "")
+            error: TrackingMoreError.malformed(0, "other", "", {}, "no outcome was recorded for this tracking")
           })
         )
       )

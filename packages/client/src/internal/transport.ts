@@ -85,8 +85,6 @@ export interface Transport {
   readonly request: <A, I>(request: Request<A, I>) => Effect.Effect<A, TrackingMoreError.TrackingMoreError>
 }
 
-const unreadableBody: ReadonlySet<string> = new Set(["empty body", "invalid or truncated JSON", "HTML instead of JSON"])
-
 /**
  * The transport of one client: its gate, budget and rate limiter (shared ones from the context when present,
  * in-memory ones otherwise), and the path of one call.
@@ -164,7 +162,6 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
     const request = <A, I>(spec: Request<A, I>): Effect.Effect<A, TrackingMoreError.TrackingMoreError> => {
       const url = `${baseUrl}${spec.path}`
       const context = { method: spec.method, endpoint: spec.path }
-      const tunneled = new WeakMap<object, TrackingMoreError.MalformedResponse>()
       const decodeData = Schema.decodeUnknownEither(spec.response)
       const count = countRequest(spec.endpoint)
       const attempt = Effect.suspend(() => {
@@ -188,31 +185,15 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
         Effect.flatMap((raw) =>
           Effect.flatMap(Clock.currentTimeMillis, (receivedAt) => {
             const decoded = Envelope.decode({ ...raw, ...context, receivedAt })
-            if (Either.isLeft(decoded)) {
-              const error = decoded.left
-              if (
-                spec.idempotent && error._tag === "MalformedResponse" && error.code < 500 &&
-                unreadableBody.has(error.reason)
-              ) {
-                // Core's policy retries unreadable answers only at HTTP ≥ 500, but a body cut off or emptied on
-                // the way is a transport failure: retry it as one, and give back the original error at the end.
-                const carrier = TrackingMoreError.transport("other", undefined, {
-                  ...context,
-                  serverMessage: `unreadable answer (${error.reason}) at HTTP ${error.code}`
-                })
-                tunneled.set(carrier, error)
-                return Effect.fail(carrier)
-              }
-              return Effect.fail(error)
-            }
+            if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
             const data = decodeData(decoded.right.data)
             return Either.isRight(data)
               ? Effect.succeed(data.right)
               : Effect.fail(
                 TrackingMoreError.malformed(
                   raw.status,
-                  "unexpected data shape",
-                  `${ParseResult.TreeFormatter.formatErrorSync(data.left)}`,
+                  "unexpected-shape",
+                  ParseResult.TreeFormatter.formatErrorSync(data.left),
                   context
                 )
               )
@@ -237,7 +218,6 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
         policy: options.policy,
         onNotRegistered: spec.onNotRegistered
       }).pipe(
-        Effect.mapError((error) => tunneled.get(error) ?? error),
         Effect.provideService(Gate.Gate, gates[spec.group]),
         Effect.provideService(RetryBudget.RetryBudget, budget)
       )
