@@ -7,7 +7,6 @@
  */
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
@@ -100,6 +99,12 @@ export const run = <A, R, R2 = never>(
   Effect.suspend(() => {
     let state = Policy.initialState(options.idempotent)
     return Effect.gen(function*() {
+      // Annotated synchronously rather than with `annotateCurrentSpan` effects: this is every call's hot path.
+      const span = Option.getOrUndefined(yield* Effect.option(Effect.currentSpan))
+      const finish = (outcome: string) => {
+        span?.attribute("trackingmore.attempts", state.attempt)
+        span?.attribute("trackingmore.outcome", outcome)
+      }
       const gate = yield* Gate.Gate
       const budget = yield* RetryBudget.RetryBudget
       const policy = options.policy ?? Policy.defaults
@@ -127,7 +132,7 @@ export const run = <A, R, R2 = never>(
         )
 
       while (true) {
-        const pass = yield* passGate
+        const pass = yield* passGate.pipe(Effect.tapError((error) => Effect.sync(() => finish(error._tag))))
         // The prober settles after its decision is applied, so waiters see a new cooldown, never a gap.
         let settled = pass === "open"
         const settle = (confirmed: boolean) =>
@@ -135,17 +140,19 @@ export const run = <A, R, R2 = never>(
             settled = true
             return gate.settle(options.key, confirmed)
           })
-        const outcome = yield* Effect.gen(function*() {
+        const step = Effect.gen(function*() {
           state = { ...state, attempt: state.attempt + 1 }
-          yield* Metric.increment(metrics.attempts)
+          yield* countAttempt
           const result = yield* Effect.either(attempt)
           if (result._tag === "Right") {
             yield* budget.deposit(options.key)
             yield* settle(true)
+            finish("ok")
             return Option.some(result.right)
           }
           const error = result.left
           lastError = error
+          finish(error._tag)
           yield* Metric.increment(Metric.tagged(metrics.errors, "tag", error._tag))
           const decision = yield* Policy.decide(error, state, policy)
           switch (decision._tag) {
@@ -184,17 +191,11 @@ export const run = <A, R, R2 = never>(
           }
           state = Policy.advance(state, decision)
           return Option.none<A>()
-        }).pipe(Effect.onExit((exit) => settle(!Exit.isInterrupted(exit))))
+        })
+        const outcome = yield* (settled ? step : Effect.onExit(step, (exit) => settle(!Exit.isInterrupted(exit))))
         if (Option.isSome(outcome)) return outcome.value
       }
-    }).pipe(
-      Effect.onExit((exit) =>
-        Effect.annotateCurrentSpan({
-          "trackingmore.attempts": state.attempt,
-          "trackingmore.outcome": Exit.isSuccess(exit)
-            ? "ok"
-            : Option.match(Cause.failureOption(exit.cause), { onNone: () => "interrupted-or-defect", onSome: (e) => e._tag })
-        })
-      )
-    )
+    })
   })
+
+const countAttempt = Metric.increment(metrics.attempts)

@@ -116,14 +116,16 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
       // window/limit apart from the previous actual send of this client (check and set in one step).
       const spacing = Duration.toMillis(rate.window) / rate.limit
       let lastSent = -Infinity
-      const pace: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const wait = lastSent + spacing - now
-        if (wait <= 0) {
-          lastSent = now
-          return Effect.void
-        }
-        return Effect.zipRight(Effect.sleep(Duration.millis(wait)), pace)
-      })
+      // Succeeds with whether it had to wait.
+      const pace = (waited: boolean): Effect.Effect<boolean> =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const wait = lastSent + spacing - now
+          if (wait <= 0) {
+            lastSent = now
+            return Effect.succeed(waited)
+          }
+          return Effect.zipRight(Effect.sleep(Duration.millis(wait)), pace(true))
+        })
       const take = limiter.consume({
         key: `${key}:${group}`,
         limit: rate.limit,
@@ -131,25 +133,25 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
         algorithm: "token-bucket",
         onExceeded: "delay"
       }).pipe(
-        Effect.flatMap((result) => Duration.isZero(result.delay) ? Effect.void : Effect.sleep(result.delay)),
+        Effect.flatMap((result) =>
+          Duration.isZero(result.delay) ? pace(false) : Effect.zipRight(Effect.sleep(result.delay), pace(true))
+        ),
         Effect.mapError((error) =>
           TrackingMoreError.transport("other", undefined, {
             serverMessage: `rate limiter unavailable: ${error.reason}`
           })
-        ),
-        Effect.zipRight(pace)
+        )
       )
+      // Only a caller that slept for its token can have missed a cooldown that started meanwhile.
       const awaitKey: Gate.Gate["await"] = (gateKey, awaitOptions) =>
         Effect.flatMap(gate.await(gateKey, awaitOptions), (pass) =>
-          Effect.zipRight(
-            take,
-            pass === "probe"
+          Effect.flatMap(take, (waited) =>
+            pass === "probe" || !waited
               ? Effect.succeed(pass)
               : Effect.flatMap(
                 gate.state(gateKey),
                 (state) => state._tag === "Open" ? Effect.succeed(pass) : awaitKey(gateKey, awaitOptions)
-              )
-          ))
+              )))
       return { ...gate, await: awaitKey }
     }
 
