@@ -48,7 +48,7 @@ export const metrics = {
   attempts: Metric.counter("trackingmore_attempts_total", { description: "Attempts sent to TrackingMore" }),
   /** Failed attempts, tagged `tag`. */
   errors: Metric.counter("trackingmore_errors_total", { description: "Failed attempts by error tag" }),
-  /** Waits taken, tagged `reason`: cooldown, backoff, repoll, gate. */
+  /** Waits taken, tagged `reason`: cooldown, backoff, repoll, or gate (behind another caller's cooldown or probe). */
   waits: Metric.counter("trackingmore_waits_total", { description: "Waits by reason" })
 } as const
 
@@ -58,7 +58,7 @@ export const metrics = {
  * @since 0.1.0
  * @category models
  */
-export type WaitReason = "cooldown" | "backoff" | "repoll"
+export type WaitReason = "cooldown" | "backoff" | "repoll" | "gate"
 
 const spanEvent = (name: string, attributes: Record<string, unknown>) =>
   Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
@@ -66,13 +66,13 @@ const spanEvent = (name: string, attributes: Record<string, unknown>) =>
       ? Effect.void
       : Effect.map(Clock.currentTimeNanos, (now) => span.value.event(name, now, attributes)))
 
-const recordWait = (reason: WaitReason, delay: Duration.Duration, tag: TrackingMoreError.Tag) =>
+const recordWait = (reason: WaitReason, delay: Duration.Duration, tag: TrackingMoreError.Tag | undefined) =>
   Effect.zipRight(
     Metric.increment(Metric.tagged(metrics.waits, "reason", reason)),
     spanEvent(`trackingmore.wait`, {
       "trackingmore.wait.reason": reason,
       "trackingmore.wait.ms": Duration.toMillis(delay),
-      "trackingmore.error.tag": tag
+      ...(tag === undefined ? {} : { "trackingmore.error.tag": tag })
     })
   )
 
@@ -131,8 +131,17 @@ export const run = <A, R, R2 = never>(
           (now) => now + Duration.toMillis(delay) > deadline ? Effect.fail(error) : Effect.void
         )
 
-      while (true) {
-        const pass = yield* passGate.pipe(Effect.tapError((error) => Effect.sync(() => finish(error._tag))))
+      // Waiting at the gate (another caller's cooldown, a probe in flight) is a wait of this call too.
+      const timedPass = Effect.flatMap(Clock.currentTimeMillis, (before) =>
+        passGate.pipe(
+          Effect.tapError((error) => Effect.sync(() => finish(error._tag))),
+          Effect.tap(() =>
+            Effect.flatMap(Clock.currentTimeMillis, (after) =>
+              after > before ? recordWait("gate", Duration.millis(after - before), undefined) : Effect.void)
+          )
+        ))
+
+      const iteration = (pass: Gate.Pass) => {
         // The prober settles after its decision is applied, so waiters see a new cooldown, never a gap.
         let settled = pass === "open"
         const settle = (confirmed: boolean) =>
@@ -192,7 +201,18 @@ export const run = <A, R, R2 = never>(
           state = Policy.advance(state, decision)
           return Option.none<A>()
         })
-        const outcome = yield* (settled ? step : Effect.onExit(step, (exit) => settle(!Exit.isInterrupted(exit))))
+        return { step, settle, probing: !settled }
+      }
+
+      while (true) {
+        // A probe pass must always be settled, even when the caller is interrupted the moment it gets it:
+        // otherwise every other caller on the key would wait for it forever.
+        const outcome = yield* Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(restore(timedPass), (pass) => {
+            const { probing, settle, step } = iteration(pass)
+            return probing ? Effect.onExit(restore(step), (exit) => settle(!Exit.isInterrupted(exit))) : restore(step)
+          })
+        )
         if (Option.isSome(outcome)) return outcome.value
       }
     })

@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Random from "effect/Random"
 import * as TestClock from "effect/TestClock"
 import * as Gate from "../src/Gate.js"
 import * as Policy from "../src/Policy.js"
@@ -93,15 +94,36 @@ describe("Retry", () => {
           call.attempt
         )
         const fiber = yield* Effect.fork(Effect.exit(Retry.run(attempt, { key, idempotent: true })))
-        for (let i = 0; i < 200; i++) yield* TestClock.adjust("1 second")
+        // One adjustment runs every sleep in order at its own wake-up time: the recorded times are exact.
+        yield* TestClock.adjust("10 minutes")
         assert.strictEqual(failureTag(yield* Fiber.join(fiber)), "ServiceUnavailable")
         assert.strictEqual(times.length, 7, "one attempt and six retries")
         const delays = times.slice(1).map((t, i) => t - times[i]!)
-        delays.forEach((delay, n) => {
-          assert.isAtLeast(delay, 0)
-          assert.isAtMost(delay, Math.min(30_000, 1000 * 2 ** n) + 1000, `retry ${n} within its window`)
-        })
-      }).pipe(Effect.provide(memory)))
+        const windows = delays.map((_, n) => Math.min(30_000, 1000 * 2 ** n))
+        delays.forEach((delay, n) => assert.isAtMost(delay, windows[n]!, `retry ${n} within [0, ${windows[n]} ms]`))
+        assert.deepStrictEqual(windows, [1000, 2000, 4000, 8000, 16_000, 30_000], "the windows grow, then cap")
+        assert.isAbove(Math.max(...delays.slice(3)), windows[0]!, "later delays use the wider windows")
+      }).pipe(Effect.provide(memory), Effect.withRandom(Random.make("503-seed"))))
+
+    it.effect("the same seed gives the same delays", () =>
+      Effect.gen(function*() {
+        // A fresh generator per run: `Random.make` is stateful.
+        const run = Effect.suspend(() => Effect.gen(function*() {
+          const times: Array<number> = []
+          const call = scripted([503, 503, 503, 200])
+          const attempt = Effect.zipRight(
+            Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeMillis), (now) => Effect.sync(() => times.push(now))),
+            call.attempt
+          )
+          const fiber = yield* Effect.fork(Retry.run(attempt, { key, idempotent: true }))
+          yield* TestClock.adjust("1 minute")
+          yield* Fiber.join(fiber)
+          return times.map((t) => t - times[0]!)
+        }).pipe(Effect.provide(memory), Effect.withRandom(Random.make(42))))
+        const first = yield* run
+        yield* TestClock.setTime(0)
+        assert.deepStrictEqual(yield* run, first)
+      }))
   })
 
   describe("4031 NotRegistered", () => {
