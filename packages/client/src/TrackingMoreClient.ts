@@ -213,7 +213,9 @@ export const defaultRateLimits: {
  */
 export const maxBatchSize = 40
 
-const segment = (value: string): string => encodeURIComponent(value)
+// Lone surrogates would make `encodeURIComponent` throw: they become U+FFFD, and the server's validation answers.
+const segment = (value: string): string =>
+  encodeURIComponent(value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD"))
 
 const invalid = (
   code: number,
@@ -446,7 +448,7 @@ export const make = (options: ClientOptions): Effect.Effect<TrackingMoreClient, 
             group: "default",
             idempotent: true,
             response: Tracking.UpdateManyResult
-          }), { concurrency: "unbounded" })
+          }), { concurrency: 2 })
         return new Tracking.UpdateManyResult({
           submitted: results.reduce((n, r) => n + (r.submitted ?? 0), 0),
           updated: results.reduce((n, r) => n + (r.updated ?? 0), 0),
@@ -471,7 +473,7 @@ export const make = (options: ClientOptions): Effect.Effect<TrackingMoreClient, 
             group: "default",
             idempotent: false,
             response: Tracking.DeleteManyResult
-          }), { concurrency: "unbounded" })
+          }), { concurrency: 2 })
         return new Tracking.DeleteManyResult({
           submitted: results.reduce((n, r) => n + (r.submitted ?? 0), 0),
           deleted: results.reduce((n, r) => n + (r.deleted ?? 0), 0),

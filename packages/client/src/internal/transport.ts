@@ -1,4 +1,5 @@
 import * as RateLimiter from "@effect/experimental/RateLimiter"
+import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -12,6 +13,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -48,6 +50,10 @@ const countRequest = (endpoint: string): Effect.Effect<void> => {
 }
 
 const disabled = () => true
+
+// A user's own HttpClient that logs requests must print the key header as redacted.
+const withKeyHeader = (names: ReadonlyArray<string | RegExp>): ReadonlyArray<string | RegExp> =>
+  names.includes(apiKeyHeader) ? names : [...names, apiKeyHeader]
 
 /** First 16 hex digits of the SHA-256 of the key: identifies the key in gates, budgets and limiters. */
 export const fingerprint = (apiKey: Redacted.Redacted<string>): string =>
@@ -142,16 +148,24 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
           })
         )
       )
-      // Only a caller that slept for its token can have missed a cooldown that started meanwhile.
+      // Only a caller that slept for its token can have missed a cooldown that started meanwhile. A prober
+      // interrupted (or failing) while it waits for its token hands the probe on: otherwise every other caller
+      // on the key would wait for it forever.
       const awaitKey: Gate.Gate["await"] = (gateKey, awaitOptions) =>
-        Effect.flatMap(gate.await(gateKey, awaitOptions), (pass) =>
-          Effect.flatMap(take, (waited) =>
-            pass === "probe" || !waited
-              ? Effect.succeed(pass)
-              : Effect.flatMap(
-                gate.state(gateKey),
-                (state) => state._tag === "Open" ? Effect.succeed(pass) : awaitKey(gateKey, awaitOptions)
-              )))
+        Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(restore(gate.await(gateKey, awaitOptions)), (pass) => {
+            const afterToken = Effect.flatMap(take, (waited) =>
+              pass === "probe" || !waited
+                ? Effect.succeed(pass)
+                : Effect.flatMap(
+                  gate.state(gateKey),
+                  (state) => state._tag === "Open" ? Effect.succeed(pass) : awaitKey(gateKey, awaitOptions)
+                ))
+            return pass === "probe"
+              ? Effect.onExit(restore(afterToken), (exit) => Exit.isSuccess(exit) ? Effect.void : gate.settle(gateKey, false))
+              : restore(afterToken)
+          })
+        )
       return { ...gate, await: awaitKey }
     }
 
@@ -173,7 +187,7 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
         })
         if (spec.query !== undefined) req = HttpClientRequest.setUrlParams(req, spec.query)
         if (spec.body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, spec.body)
-        return Effect.zipRight(count, httpClient.execute(req))
+        return Effect.zipRight(count, Effect.locallyWith(httpClient.execute(req), Headers.currentRedactedNames, withKeyHeader))
       }).pipe(
         Effect.flatMap((response) =>
           Effect.map(response.text, (body) => ({ status: response.status, headers: { ...response.headers }, body }))
@@ -195,8 +209,9 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
                 TrackingMoreError.malformed(
                   raw.status,
                   "unexpected-shape",
-                  ParseResult.TreeFormatter.formatErrorSync(data.left),
-                  context
+                  raw.body,
+                  context,
+                  `unexpected data shape: ${ParseResult.TreeFormatter.formatErrorSync(data.left).slice(0, 300)}`
                 )
               )
           })
