@@ -90,7 +90,7 @@ describe("TrackingMoreClient (fake HttpClient)", () => {
         assert.isTrue(Either.isLeft(result))
         if (Either.isLeft(result)) {
           assert.strictEqual(result.left._tag, "MalformedResponse")
-          assert.strictEqual(result.left._tag === "MalformedResponse" && result.left.reason, "unexpected data shape")
+          assert.strictEqual(result.left._tag === "MalformedResponse" && result.left.kind, "unexpected-shape")
         }
         assert.strictEqual(http.requests.length, 1)
       }))

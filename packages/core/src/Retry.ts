@@ -64,7 +64,11 @@ const spanEvent = (name: string, attributes: Record<string, unknown>) =>
   Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
     Option.isNone(span)
       ? Effect.void
-      : Effect.map(Clock.currentTimeNanos, (now) => span.value.event(name, now, attributes)))
+      // From millis: a clock advanced by fractional sleeps (TestClock) cannot give whole nanoseconds.
+      : Effect.map(
+        Clock.currentTimeMillis,
+        (now) => span.value.event(name, BigInt(Math.round(now)) * 1_000_000n, attributes)
+      ))
 
 const recordWait = (reason: WaitReason, delay: Duration.Duration, tag: TrackingMoreError.Tag | undefined) =>
   Effect.zipRight(
