@@ -12,7 +12,7 @@
  *
  * **Failure.** Every cooldown and halt is mirrored into an in-process gate (core's `Gate.makeMemory`), and so is
  * every cooldown or halt read from Redis. When Redis does not answer the call goes on with that in-process gate,
- * which keeps honouring the last known cooldown: an unknown state is never taken for "open".
+ * which keeps honouring the last known cooldown: losing Redis never lifts a cooldown the process knew of.
  *
  * @since 0.1.0
  */
@@ -43,6 +43,11 @@ export interface Options {
   readonly leaseDuration?: Duration.DurationInput | undefined
   /** How long the gate hash outlives the end of its cooldown or halt (default 60 s). */
   readonly keyMargin?: Duration.DurationInput | undefined
+  /**
+   * How long a halt "until reset" (auth errors) is kept in Redis at most (default 1 day), so that a key nobody
+   * resets leaves nothing behind for ever. The process that saw the error keeps it halted locally until reset.
+   */
+  readonly untilResetTtl?: Duration.DurationInput | undefined
 }
 
 const scriptAwait = RedisConnection.script(scripts.gateAwait)
@@ -96,6 +101,7 @@ export const make = (
 ): Effect.Effect<Gate.Gate, never, RedisConnection.RedisConnection | Scope.Scope> =>
   Effect.gen(function*() {
     const redis = yield* RedisConnection.RedisConnection
+    const untilResetTtlMillis = Math.max(1, Math.round(Duration.toMillis(options.untilResetTtl ?? Duration.days(1))))
     const scope = yield* Effect.scope
     const local = yield* Gate.makeMemory
     const pollInterval = Duration.decode(options.pollInterval ?? Duration.millis(50))
@@ -223,7 +229,8 @@ export const make = (
           redis.eval(scriptHalt, [keys.gate(prefix, key), keys.halt(prefix, key)], [
             JSON.stringify(encoded),
             duration === undefined || !Duration.isFinite(duration) ? "" : Duration.toMillis(duration).toFixed(3),
-            marginMillis
+            marginMillis,
+            untilResetTtlMillis
           ])
         )
         if (result._tag === "Right") mirroredHalts.add(key)

@@ -184,6 +184,10 @@ describe.skipIf(!available)("RedisGate", () => {
       const state = yield* b.state(key)
       expect(state._tag).toBe("Halted")
       if (state._tag === "Halted") expect(state.until).toBeUndefined()
+      // Until reset, but never left behind for ever: the key expires after a day at most.
+      const untilResetTtl = (yield* Effect.promise(() => Harness.pttls(prefix)))[`gate:{${key}}:halt`]
+      expect(untilResetTtl).toBeGreaterThan(23 * 3600_000)
+      expect(untilResetTtl).toBeLessThanOrEqual(24 * 3600_000)
       yield* b.reset(key)
       expect(yield* a.await(key)).toBe("open")
 

@@ -74,14 +74,14 @@ return 0
 `
 
 /**
- * KEYS: gate hash, halt. ARGV: error json, duration ms ("" for until reset), margin ms.
+ * KEYS: gate hash, halt. ARGV: error json, duration ms ("" for until reset), margin ms, until-reset TTL ms.
  * The halt is stored as `{ "error": …, "until": redisMs | null }`; when it has a duration the key expires with it and
- * a probe is needed after it.
+ * a probe is needed after it; a halt until reset is kept at most the until-reset TTL.
  * Returns now.
  */
 export const gateHalt = `${now}
 if ARGV[2] == "" then
-  redis.call("SET", KEYS[2], '{"until":null,"error":' .. ARGV[1] .. '}')
+  redis.call("SET", KEYS[2], '{"until":null,"error":' .. ARGV[1] .. '}', "PX", math.max(math.ceil(tonumber(ARGV[4])), 1))
 else
   local ms = math.max(math.ceil(tonumber(ARGV[2])), 1)
   redis.call("SET", KEYS[2], '{"until":' .. string.format("%.3f", now + ms) .. ',"error":' .. ARGV[1] .. '}', "PX", ms)
