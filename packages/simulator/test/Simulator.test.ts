@@ -42,6 +42,8 @@ describe("Simulator endpoints", () => {
       expect((yield* call(sim, "POST", "/trackings/post", { body: { carrier_code: "ups" } })).code).toBe(4013)
       expect((yield* call(sim, "POST", "/trackings/post", { body: create("ab!") })).code).toBe(4014)
       expect((yield* call(sim, "POST", "/trackings/post", { body: create(UPS, "nope") })).code).toBe(4015)
+      // A malformed escape in the path is a bad number, answered like one, not a crash.
+      expect((yield* call(sim, "GET", "/trackings/ups/AB%ZZ12345")).code).toBe(4014)
       expect((yield* call(sim, "GET", `/trackings/ups/${UPS}`)).code).toBe(4031)
       expect((yield* call(sim, "PUT", `/trackings/ups/${UPS}`, { body: { title: "x" } })).code).toBe(4017)
       expect((yield* call(sim, "DELETE", `/trackings/ups/${UPS}`)).code).toBe(4017)

@@ -137,6 +137,15 @@ const fixed: ReadonlyMap<string, readonly [method: string, endpoint: Endpoint]> 
   ["/v2/carriers/detect", ["POST", "detect"]]
 ])
 
+// A malformed `%` escape is kept as it came: validation then answers 4014/4015 like the API would.
+const safeDecode = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
 const route = (method: string, pathname: string): Route => {
   const path = pathname.length > 1 && pathname.endsWith("/") ? pathname.slice(0, -1) : pathname
   const hit = fixed.get(path)
@@ -146,8 +155,8 @@ const route = (method: string, pathname: string): Route => {
   if (path.startsWith("/v2/trackings/")) {
     const parts = path.slice("/v2/trackings/".length).split("/")
     if (parts.length === 2 || parts.length === 3) {
-      const carrier = decodeURIComponent(parts[0]!)
-      const number = decodeURIComponent(parts[1]!)
+      const carrier = safeDecode(parts[0]!)
+      const number = safeDecode(parts[1]!)
       if (carrier.length > 0 && number.length > 0 && (parts.length === 2 || parts[2]!.length > 0)) {
         if (method === "GET") return { _tag: "endpoint", endpoint: "get", carrier, number }
         if (parts.length === 2 && method === "PUT") return { _tag: "endpoint", endpoint: "update", carrier, number }
