@@ -51,7 +51,10 @@ export const summaryLines = (
     }
     const injected = Object.entries(answers).sort((a, b) => b[1] - a[1])
     const list = injected.length === 0 ? "none" : injected.map(([k, n]) => `${k} ×${n}`).join(", ")
-    lines.push(`Simulator: ${counters.total} request(s) answered; answers other than 200/201 (faults injected, all survived by the client): ${list}.`)
+    const outcome = summary.failed === 0 ? "all survived by the client" : "see the failures above"
+    lines.push(
+      `Simulator: ${counters.total} request(s) answered; answers other than 200/201 (faults injected, ${outcome}): ${list}.`
+    )
   }
   return lines
 }

@@ -201,7 +201,7 @@ const toOutcome = (outcome: ClientOutcome.CreateOutcome): CreateOutcome => {
 }
 
 /**
- * Creates a client. It owns a `ManagedRuntime` (client layer over `fetch`, no Node-only dependency); call
+ * Creates a client. It owns a `ManagedRuntime` (client layer over `fetch`); call
  * `close()` when done.
  *
  * @since 0.1.0

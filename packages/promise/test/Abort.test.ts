@@ -41,7 +41,8 @@ describe("abort", () => {
       expect(error).toBeInstanceOf(DOMException)
       expect((error as DOMException).name).toBe("AbortError")
       expect(isAbortError(error)).toBe(true)
-      expect(tookMs).toBeLessThan(100)
+      // "At once": far inside the two-minute cooldown (a loaded CI machine may take some milliseconds).
+      expect(tookMs).toBeLessThan(1_000)
 
       // Nothing more was sent for the call.
       await new Promise((r) => setTimeout(r, 500))
