@@ -126,7 +126,9 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
       const pace = (waited: boolean): Effect.Effect<boolean> =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const wait = lastSent + spacing - now
-          if (wait <= 0) {
+          // Timers have millisecond granularity: a sub-millisecond wait would sleep a whole millisecond per caller
+          // and cap a client with (effectively) no limit at about 1000 calls/s.
+          if (wait < 1) {
             lastSent = now
             return Effect.succeed(waited)
           }
