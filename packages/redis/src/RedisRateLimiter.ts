@@ -10,8 +10,9 @@
  *
  * Both algorithms are served by GCRA (the generic cell rate algorithm: a token bucket of `limit` tokens refilled
  * every `window / limit`, kept as one timestamp on Redis `TIME`). It never lets more than `limit` requests through
- * in any window, and with `onExceeded: "delay"` it books each request the exact instant its token is due. The key
- * expires when the bucket is full again. When Redis does not answer the process falls back to the same algorithm
+ * in any window, and with `onExceeded: "delay"` it books each request the instant its token is due, waits for it
+ * itself, then checks that the fleet's previous request left at least one interval ago (a process woken late must
+ * not send right behind another), and returns a zero delay. The keys expire when the bucket is full again. When Redis does not answer the process falls back to the same algorithm
  * in memory: it then limits itself only.
  *
  * @since 0.1.0
@@ -27,8 +28,22 @@ import * as scripts from "./internal/scripts.js"
 import * as RedisConnection from "./RedisConnection.js"
 
 const scriptGcra = RedisConnection.script(scripts.gcra)
+const scriptPace = RedisConnection.script(scripts.paceSend)
 
 const asArray = (u: unknown): ReadonlyArray<unknown> => Array.isArray(u) ? u : []
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * How far below the limit the fleet paces itself (default 0.03: 3%). Processes wake from their booked instant
+   * with a few milliseconds of jitter each; at exactly the limit, two requests arriving closer than one interval
+   * drain the server's small tolerance and it never comes back. A little headroom lets it refill.
+   */
+  readonly headroom?: number | undefined
+}
 
 /**
  * A rate limiter over the connection.
@@ -36,10 +51,35 @@ const asArray = (u: unknown): ReadonlyArray<unknown> => Array.isArray(u) ? u : [
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<RateLimiter.RateLimiter, never, RedisConnection.RedisConnection> = Effect.gen(
-  function*() {
+export const make = (
+  limiterOptions: Options = {}
+): Effect.Effect<RateLimiter.RateLimiter, never, RedisConnection.RedisConnection> =>
+  Effect.gen(function*() {
+    const stretch = 1 + Math.max(0, limiterOptions.headroom ?? 0.03)
     const redis = yield* RedisConnection.RedisConnection
     const local = gcra.make()
+    const localSent = new Map<string, number>()
+
+    // A booked instant is not a send instant: a process woken late would send right behind the one before it,
+    // and at the limit the server's small tolerance never comes back. So after its booked wait a request also
+    // checks, fleet-wide, that the previous request left at least one interval ago (on Redis TIME).
+    const paceSend = (key: string, spacing: number): Effect.Effect<void> =>
+      Effect.flatMap(
+        Effect.either(redis.eval(scriptPace, [keys.sent(redis.prefix, key)], [spacing.toFixed(3)])),
+        (reply) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            let wait: number
+            if (reply._tag === "Right") {
+              wait = Number(reply.right)
+            } else {
+              const last = localSent.get(key) ?? -Infinity
+              wait = last + spacing - now
+              if (wait < 1) localSent.set(key, now)
+            }
+            return wait >= 1 ? Effect.zipRight(Effect.sleep(Duration.millis(wait)), paceSend(key, spacing)) : Effect.void
+          })
+      )
+
     return {
       [RateLimiter.TypeId]: RateLimiter.TypeId,
       consume: (options) =>
@@ -47,7 +87,8 @@ export const make: Effect.Effect<RateLimiter.RateLimiter, never, RedisConnection
           const tokens = options.tokens ?? 1
           const onExceeded = options.onExceeded ?? "fail"
           const window = Duration.decode(options.window)
-          const windowMillis = Duration.toMillis(window)
+          // The whole window is stretched, so a burst of `limit` still passes at once.
+          const windowMillis = Duration.toMillis(window) * stretch
           const interval = windowMillis / options.limit
           if (tokens > options.limit) {
             if (onExceeded === "fail") {
@@ -84,8 +125,14 @@ export const make: Effect.Effect<RateLimiter.RateLimiter, never, RedisConnection
               remaining: 0
             })
           }
+          if (book) {
+            // "delay": this limiter waits itself (booked instant, then the fleet-wide send spacing) and hands back
+            // a token that is due now.
+            if (delay > 0) yield* Effect.sleep(Duration.millis(delay))
+            yield* paceSend(options.key, interval)
+          }
           return {
-            delay: delay > 0 ? Duration.millis(delay) : Duration.zero,
+            delay: Duration.zero,
             limit: options.limit,
             remaining: Math.floor((windowMillis - result.booked) / interval),
             resetAfter: Duration.millis(Math.max(0, Math.ceil(result.booked)))
@@ -101,7 +148,7 @@ export const make: Effect.Effect<RateLimiter.RateLimiter, never, RedisConnection
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<RateLimiter.RateLimiter, never, RedisConnection.RedisConnection> = Layer.effect(
-  RateLimiter.RateLimiter,
-  make
-)
+export const layer = (
+  options: Options = {}
+): Layer.Layer<RateLimiter.RateLimiter, never, RedisConnection.RedisConnection> =>
+  Layer.effect(RateLimiter.RateLimiter, make(options))

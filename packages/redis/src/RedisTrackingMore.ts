@@ -24,6 +24,7 @@ import * as RedisRetryBudget from "./RedisRetryBudget.js"
 export interface Tuning {
   readonly gate?: RedisGate.Options | undefined
   readonly budget?: RedisRetryBudget.Options | undefined
+  readonly rateLimiter?: RedisRateLimiter.Options | undefined
 }
 
 /**
@@ -51,7 +52,11 @@ export type Services = Gate.Gate | RetryBudget.RetryBudget | RateLimiter.RateLim
 export const layerFromConnection = (
   tuning: Tuning = {}
 ): Layer.Layer<Services, never, RedisConnection.RedisConnection> =>
-  Layer.mergeAll(RedisGate.layer(tuning.gate), RedisRetryBudget.layer(tuning.budget), RedisRateLimiter.layer)
+  Layer.mergeAll(
+    RedisGate.layer(tuning.gate),
+    RedisRetryBudget.layer(tuning.budget),
+    RedisRateLimiter.layer(tuning.rateLimiter)
+  )
 
 /**
  * The gate, retry budget and rate limiter shared through Redis. The second argument, when given, is the key prefix.

@@ -134,22 +134,26 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
           }
           return Effect.zipRight(Effect.sleep(Duration.millis(wait)), pace(true))
         })
-      const take = limiter.consume({
-        key: `${key}:${group}`,
-        limit: rate.limit,
-        window: rate.window,
-        algorithm: "token-bucket",
-        onExceeded: "delay"
-      }).pipe(
-        Effect.flatMap((result) =>
-          Duration.isZero(result.delay) ? pace(false) : Effect.zipRight(Effect.sleep(result.delay), pace(true))
-        ),
-        Effect.mapError((error) =>
-          TrackingMoreError.transport("other", undefined, {
-            serverMessage: `rate limiter unavailable: ${error.reason}`
-          })
-        )
-      )
+      // Succeeds with whether the caller had to wait, measured on the clock: a limiter may wait itself (the
+      // Redis one does) and hand back a token that is due now.
+      const take = Effect.flatMap(Clock.currentTimeMillis, (before) =>
+        limiter.consume({
+          key: `${key}:${group}`,
+          limit: rate.limit,
+          window: rate.window,
+          algorithm: "token-bucket",
+          onExceeded: "delay"
+        }).pipe(
+          Effect.flatMap((result) =>
+            Duration.isZero(result.delay) ? pace(false) : Effect.zipRight(Effect.sleep(result.delay), pace(true))
+          ),
+          Effect.flatMap((waited) => Effect.map(Clock.currentTimeMillis, (after) => waited || after > before)),
+          Effect.mapError((error) =>
+            TrackingMoreError.transport("other", undefined, {
+              serverMessage: `rate limiter unavailable: ${error.reason}`
+            })
+          )
+        ))
       // Only a caller that slept for its token can have missed a cooldown that started meanwhile. A prober
       // interrupted (or failing) while it waits for its token hands the probe on: otherwise every other caller
       // on the key would wait for it forever.

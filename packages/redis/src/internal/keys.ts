@@ -5,3 +5,4 @@ export const lease = (prefix: string, key: string): string => `${prefix}gate:{${
 export const halt = (prefix: string, key: string): string => `${prefix}gate:{${key}}:halt`
 export const budget = (prefix: string, key: string): string => `${prefix}budget:{${key}}`
 export const rate = (prefix: string, key: string): string => `${prefix}rate:{${key}}`
+export const sent = (prefix: string, key: string): string => `${prefix}rate:{${key}}:sent`
