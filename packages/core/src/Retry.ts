@@ -48,7 +48,7 @@ export const metrics = {
   attempts: Metric.counter("trackingmore_attempts_total", { description: "Attempts sent to TrackingMore" }),
   /** Failed attempts, tagged `tag`. */
   errors: Metric.counter("trackingmore_errors_total", { description: "Failed attempts by error tag" }),
-  /** Waits taken, tagged `reason`: cooldown, backoff, repoll, or gate (behind another caller's cooldown or probe). */
+  /** Waits taken, tagged `reason`: cooldown, backoff, repoll, or gate (another caller's cooldown or probe, a rate limit). */
   waits: Metric.counter("trackingmore_waits_total", { description: "Waits by reason" })
 } as const
 
@@ -135,7 +135,7 @@ export const run = <A, R, R2 = never>(
           (now) => now + Duration.toMillis(delay) > deadline ? Effect.fail(error) : Effect.void
         )
 
-      // Waiting at the gate (another caller's cooldown, a probe in flight) is a wait of this call too.
+      // Waiting at the gate (another caller's cooldown, a probe in flight, a rate-limit token) is a wait too.
       const timedPass = Effect.flatMap(Clock.currentTimeMillis, (before) =>
         passGate.pipe(
           Effect.tapError((error) => Effect.sync(() => finish(error._tag))),
