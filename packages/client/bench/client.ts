@@ -8,6 +8,8 @@
  *
  * Run with `pnpm bench` in packages/client (builds nothing; imports the sources through tsx).
  */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { Simulator } from "@trackingmore-effect/simulator"
 import * as Effect from "effect/Effect"
@@ -139,6 +141,25 @@ const overhead = async () => {
           return count / ((performance.now() - started) / 1000)
         }))
 
+    // The platform's HttpClient alone, with no client code: what any client "over HttpClient" starts from.
+    const viaHttpClient = (concurrency: number): Promise<number> =>
+      Effect.runPromise(
+        Effect.gen(function*() {
+          const http = yield* HttpClient.HttpClient
+          const started = performance.now()
+          yield* Effect.forEach(
+            urls,
+            (url) =>
+              Effect.flatMap(
+                http.execute(HttpClientRequest.get(url, { headers: { "Trackingmore-Api-Key": apiKey, accept: "application/json" } })),
+                (response) => Effect.map(response.text, (text) => JSON.parse(text) as unknown)
+              ),
+            { concurrency, discard: true }
+          )
+          return count / ((performance.now() - started) / 1000)
+        }).pipe(Effect.provide(NodeHttpClient.layerUndici))
+      )
+
     const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
     console.log("")
     console.log(`# 2. Overhead: ${count} GET /trackings/{carrier}/{number} per round, keep-alive, loopback, rate limits off`)
@@ -146,16 +167,23 @@ const overhead = async () => {
       // warm-up of both paths
       await viaFetch(concurrency)
       await viaClient(concurrency)
+      await viaHttpClient(concurrency)
       const fetchRates: Array<number> = []
       const clientRates: Array<number> = []
+      const httpRates: Array<number> = []
       for (let round = 0; round < rounds; round++) {
         fetchRates.push(await viaFetch(concurrency))
         clientRates.push(await viaClient(concurrency))
+        httpRates.push(await viaHttpClient(concurrency))
       }
       const f = median(fetchRates)
       const c = median(clientRates)
       console.log(`concurrency ${String(concurrency).padEnd(12)}: plain fetch ${fmt(f, 0)} calls/s (rounds ${fetchRates.map((r) => fmt(r, 0)).join(", ")})`)
       console.log(`${"".padEnd(25)}: client ${fmt(c, 0)} calls/s (rounds ${clientRates.map((r) => fmt(r, 0)).join(", ")})`)
+      const h = median(httpRates)
+      console.log(
+        `${"".padEnd(25)}: bare HttpClient (no client code) ${fmt(h, 0)} calls/s = ${fmt(h / f)} of fetch; client/bare ${fmt(c / h)}`
+      )
       console.log(`${"".padEnd(25)}: client/fetch ${fmt(c / f)} (target ≥ 0.85; medians of ${rounds} rounds)`)
     }
     console.log(`429s sent by simulator  : ${(await sim.counters()).byCode["429"] ?? 0}`)
