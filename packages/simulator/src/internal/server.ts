@@ -520,42 +520,49 @@ export class Engine {
   }
 
   updateMany(state: KeyState, body: unknown, now: number): Result {
-    const items = isObject(body) && Array.isArray(body.trackings) ? body.trackings : body
-    if (!Array.isArray(items)) return fail(4012, "Expected an array of trackings.")
-    if (items.length > MAX_BATCH) return fail(4020, `(${items.length} items; at most ${MAX_BATCH})`)
-    const trackings: Array<unknown> = []
-    const errors: Array<unknown> = []
-    for (const item of items) {
-      let result: Result
-      if (!isObject(item)) result = fail(4012)
-      else {
-        result = this.validate(item.tracking_number, item.carrier_code) ??
-          this.modify(state, str(item.carrier_code)!, str(item.tracking_number)!, item, now)
-      }
-      if (result.code === 200) trackings.push(result.data)
-      else errors.push(itemError(item, result))
-    }
-    return ok({ submitted: items.length, updated: trackings.length, trackings, errors })
+    return this.eachItem(body, (item, carrier, number) => this.modify(state, carrier, number, item, now), (done) => ({
+      updated: done.length,
+      trackings: done.map(({ result }) => result.data)
+    }))
   }
 
   deleteMany(state: KeyState, body: unknown): Result {
+    return this.eachItem(body, (_item, carrier, number) => this.deleteOne(state, carrier, number), (done) => ({
+      deleted: done.length,
+      trackings: done.map(({ carrier, number }) => ({ tracking_number: number, carrier_code: carrier }))
+    }))
+  }
+
+  /**
+   * The many-item endpoints: the body is an array (or `{ trackings: [...] }`) of at most 40 items; each is
+   * validated and applied, successes are summarised by `summary`, failures become item errors inside a 200.
+   */
+  private eachItem(
+    body: unknown,
+    apply: (item: Json, carrier: string, number: string) => Result,
+    summary: (done: ReadonlyArray<{ readonly carrier: string; readonly number: string; readonly result: Result }>) => Json
+  ): Result {
     const items = isObject(body) && Array.isArray(body.trackings) ? body.trackings : body
     if (!Array.isArray(items)) return fail(4012, "Expected an array of trackings.")
     if (items.length > MAX_BATCH) return fail(4020, `(${items.length} items; at most ${MAX_BATCH})`)
-    const deleted: Array<unknown> = []
+    const done: Array<{ readonly carrier: string; readonly number: string; readonly result: Result }> = []
     const errors: Array<unknown> = []
     for (const item of items) {
       let result: Result
-      if (!isObject(item)) result = fail(4012)
-      else {
-        result = this.validate(item.tracking_number, item.carrier_code) ??
-          this.deleteOne(state, str(item.carrier_code)!, str(item.tracking_number)!)
+      if (!isObject(item)) {
+        result = fail(4012)
+      } else {
+        const carrier = str(item.carrier_code)
+        const number = str(item.tracking_number)
+        result = this.validate(item.tracking_number, item.carrier_code) ?? apply(item, carrier!, number!)
+        if (result.code === 200) {
+          done.push({ carrier: carrier!, number: number!, result })
+          continue
+        }
       }
-      if (result.code === 200) {
-        deleted.push({ tracking_number: str((item as Json).tracking_number), carrier_code: str((item as Json).carrier_code) })
-      } else errors.push(itemError(item, result))
+      errors.push(itemError(item, result))
     }
-    return ok({ submitted: items.length, deleted: deleted.length, trackings: deleted, errors })
+    return ok({ submitted: items.length, ...summary(done), errors })
   }
 
   realtime(state: KeyState, body: Json, now: number): Result {
