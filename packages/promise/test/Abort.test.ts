@@ -96,6 +96,9 @@ describe("abort", () => {
       controller.abort()
       await expect(loop).rejects.toSatisfy(isAbortError)
       expect(seen.length).toBe(1)
+      // A list call already on the wire when the signal fired may still reach the server's log; let it land,
+      // then nothing more may come (at a 20 ms interval a poll that went on would send about ten).
+      await new Promise((r) => setTimeout(r, 50))
       const after = sim.log().length
       await new Promise((r) => setTimeout(r, 200))
       expect(sim.log().length).toBe(after)
