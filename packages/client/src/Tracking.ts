@@ -45,6 +45,12 @@ const wire = <A, I>(schema: Schema.Schema<A, I>, key: string) =>
 const field = <A, I>(schema: Schema.Schema<A, I>, key: string) =>
   Schema.optionalWith(schema, { exact: true }).pipe(Schema.fromKey(key))
 
+/** The two fields that name a shipment, required, renamed to their snake_case keys on the wire. */
+const shipmentFields = {
+  trackingNumber: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("tracking_number")),
+  carrierCode: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("carrier_code"))
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // statuses
 
@@ -136,8 +142,7 @@ export class CarrierInfo extends Schema.Class<CarrierInfo>("@trackingmore-effect
  */
 export class Tracking extends Schema.Class<Tracking>("@trackingmore-effect/client/Tracking")({
   id: wire(Schema.String, "id"),
-  trackingNumber: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("tracking_number")),
-  carrierCode: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("carrier_code")),
+  ...shipmentFields,
   status: wire(Schema.String, "status"),
   substatus: wire(Schema.String, "substatus"),
   createdAt: wire(Schema.String, "created_at"),
@@ -168,8 +173,7 @@ export class Tracking extends Schema.Class<Tracking>("@trackingmore-effect/clien
  * @category schemas
  */
 export const CreateTracking = Schema.Struct({
-  trackingNumber: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("tracking_number")),
-  carrierCode: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("carrier_code")),
+  ...shipmentFields,
   destinationCode: field(Schema.String, "destination_code"),
   title: field(Schema.String, "title"),
   logisticsChannel: field(Schema.String, "logistics_channel"),
@@ -225,8 +229,7 @@ export interface UpdateTracking extends Schema.Schema.Type<typeof UpdateTracking
  */
 export const UpdateManyItem = Schema.Struct({
   ...UpdateTracking.fields,
-  trackingNumber: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("tracking_number")),
-  carrierCode: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("carrier_code"))
+  ...shipmentFields
 })
 
 /**
@@ -242,8 +245,7 @@ export interface UpdateManyItem extends Schema.Schema.Type<typeof UpdateManyItem
  * @category schemas
  */
 export const TrackingRef = Schema.Struct({
-  trackingNumber: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("tracking_number")),
-  carrierCode: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("carrier_code"))
+  ...shipmentFields
 })
 
 /**

@@ -432,55 +432,62 @@ export const make = (options: ClientOptions): Effect.Effect<TrackingMoreClient, 
         })
       ).pipe(Effect.asVoid, span("delete", "delete"))
 
+    // The many-item endpoints: every item checked and encoded before anything is sent, then chunks of at most
+    // `batchSize`, two in flight (the rate limiter spaces them anyway).
+    const sendInChunks = <T extends Tracking.TrackingRef, A, I>(
+      items: ReadonlyArray<T>,
+      encode: (item: T) => Either.Either<unknown, TrackingMoreError.TrackingMoreError>,
+      spec: Omit<Transport.Request<A, I>, "body" | "method" | "group">
+    ) =>
+      Effect.flatMap(
+        Effect.forEach(items, (item) =>
+          Effect.zipRight(
+            checkRef(item.carrierCode, item.trackingNumber, "POST", spec.path),
+            fromEither(encode(item))
+          )),
+        (bodies) =>
+          Effect.forEach(
+            chunk(bodies, batchSize),
+            (body) => transport.request({ ...spec, body, method: "POST", group: "default" }),
+            { concurrency: 2 }
+          )
+      )
+
     const updateMany: TrackingMoreClient["updateMany"] = (items) =>
-      Effect.gen(function*() {
-        const bodies: Array<unknown> = []
-        for (const item of items) {
-          yield* checkRef(item.carrierCode, item.trackingNumber, "POST", "/trackings/updatemore")
-          bodies.push(yield* fromEither(encodeUpdateItem(item)))
-        }
-        const results = yield* Effect.forEach(chunk(bodies, batchSize), (body) =>
-          transport.request({
-            endpoint: "updateMany",
-            method: "POST",
-            path: "/trackings/updatemore",
-            body,
-            group: "default",
-            idempotent: true,
-            response: Tracking.UpdateManyResult
-          }), { concurrency: 2 })
-        return new Tracking.UpdateManyResult({
-          submitted: results.reduce((n, r) => n + (r.submitted ?? 0), 0),
-          updated: results.reduce((n, r) => n + (r.updated ?? 0), 0),
-          trackings: results.flatMap((r) => r.trackings),
-          errors: results.flatMap((r) => r.errors)
-        })
-      }).pipe(span("updateMany", "updateMany"))
+      sendInChunks(items, encodeUpdateItem, {
+        endpoint: "updateMany",
+        path: "/trackings/updatemore",
+        idempotent: true,
+        response: Tracking.UpdateManyResult
+      }).pipe(
+        Effect.map((results) =>
+          new Tracking.UpdateManyResult({
+            submitted: results.reduce((n, r) => n + (r.submitted ?? 0), 0),
+            updated: results.reduce((n, r) => n + (r.updated ?? 0), 0),
+            trackings: results.flatMap((r) => r.trackings),
+            errors: results.flatMap((r) => r.errors)
+          })
+        ),
+        span("updateMany", "updateMany")
+      )
 
     const deleteMany: TrackingMoreClient["deleteMany"] = (items) =>
-      Effect.gen(function*() {
-        const bodies: Array<unknown> = []
-        for (const item of items) {
-          yield* checkRef(item.carrierCode, item.trackingNumber, "POST", "/trackings/delete")
-          bodies.push(yield* fromEither(encodeRef(item)))
-        }
-        const results = yield* Effect.forEach(chunk(bodies, batchSize), (body) =>
-          transport.request({
-            endpoint: "deleteMany",
-            method: "POST",
-            path: "/trackings/delete",
-            body,
-            group: "default",
-            idempotent: false,
-            response: Tracking.DeleteManyResult
-          }), { concurrency: 2 })
-        return new Tracking.DeleteManyResult({
-          submitted: results.reduce((n, r) => n + (r.submitted ?? 0), 0),
-          deleted: results.reduce((n, r) => n + (r.deleted ?? 0), 0),
-          trackings: results.flatMap((r) => r.trackings),
-          errors: results.flatMap((r) => r.errors)
-        })
-      }).pipe(span("deleteMany", "deleteMany"))
+      sendInChunks(items, encodeRef, {
+        endpoint: "deleteMany",
+        path: "/trackings/delete",
+        idempotent: false,
+        response: Tracking.DeleteManyResult
+      }).pipe(
+        Effect.map((results) =>
+          new Tracking.DeleteManyResult({
+            submitted: results.reduce((n, r) => n + (r.submitted ?? 0), 0),
+            deleted: results.reduce((n, r) => n + (r.deleted ?? 0), 0),
+            trackings: results.flatMap((r) => r.trackings),
+            errors: results.flatMap((r) => r.errors)
+          })
+        ),
+        span("deleteMany", "deleteMany")
+      )
 
     const realtime: TrackingMoreClient["realtime"] = (input) =>
       Effect.gen(function*() {
