@@ -73,20 +73,21 @@ export const decode = (response: RawResponse): Either.Either<Success, TrackingMo
 const decodeUnsafe = (response: RawResponse): Either.Either<Success, TrackingMoreError.TrackingMoreError> => {
   const status = safeStatus(response)
   const text = typeof response.body === "string" ? response.body : decoder.decode(response.body)
-  const retryAfter = parseRetryAfter(
-    header(response.headers, "retry-after"),
-    header(response.headers, "date"),
-    response.receivedAt
-  )
-  const context: TrackingMoreError.ErrorContext = {
-    retryAfter,
+  // Only an error carries the context: a success (every call's path) reads no header.
+  const errorContext = (): TrackingMoreError.ErrorContext => ({
+    retryAfter: parseRetryAfter(
+      header(response.headers, "retry-after"),
+      header(response.headers, "date"),
+      response.receivedAt
+    ),
     method: response.method,
     endpoint: response.endpoint
-  }
+  })
   const parsed = parseJson(text)
   const meta = parsed.ok ? readMeta(parsed.value) : undefined
   const data = parsed.ok ? (parsed.value as { readonly data?: unknown }).data : undefined
   if (meta === undefined) {
+    const context = errorContext()
     if (bareStatuses.has(status)) {
       return Either.left(TrackingMoreError.fromCode(status, context))
     }
@@ -100,7 +101,7 @@ const decodeUnsafe = (response: RawResponse): Either.Either<Success, TrackingMor
   if (StatusCode.isSuccess(meta.code)) {
     return Either.right({ code: meta.code, message: meta.message ?? "", data })
   }
-  return Either.left(TrackingMoreError.fromCode(meta.code, { ...context, serverMessage: meta.message }))
+  return Either.left(TrackingMoreError.fromCode(meta.code, { ...errorContext(), serverMessage: meta.message }))
 }
 
 const readMeta = (value: unknown): { readonly code: number; readonly message: string | undefined } | undefined => {

@@ -157,7 +157,8 @@ export const makeMemory: Effect.Effect<Gate> = Effect.sync(() => {
     key: string,
     options?: AwaitOptions
   ): Effect.Effect<Pass, TrackingMoreError.TrackingMoreError | DeadlineExceeded> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    Effect.clockWith((clock) => {
+      const now = clock.unsafeCurrentTimeMillis()
       const next = step(key, now, options?.deadline)
       switch (next._tag) {
         case "pass":

@@ -6,11 +6,14 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
+import type * as Tracer from "effect/Tracer"
 import * as Gate from "./Gate.js"
 import * as Policy from "./Policy.js"
 import * as RetryBudget from "./RetryBudget.js"
@@ -38,6 +41,18 @@ export interface RetryOptions<R = never> {
 }
 
 /**
+ * The gate and budget of a call, given directly instead of read from the context: a client that owns them
+ * saves providing them on every call.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryServices {
+  readonly gate: Gate.Gate
+  readonly budget: RetryBudget.RetryBudget
+}
+
+/**
  * Counters every call feeds, tagged by error tag or wait reason.
  *
  * @since 0.1.0
@@ -60,28 +75,28 @@ export const metrics = {
  */
 export type WaitReason = "cooldown" | "backoff" | "repoll" | "gate"
 
-const spanEvent = (name: string, attributes: Record<string, unknown>) =>
-  Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
-    Option.isNone(span)
-      ? Effect.void
-      // From millis: a clock advanced by fractional sleeps (TestClock) cannot give whole nanoseconds.
-      : Effect.map(
-        Clock.currentTimeMillis,
-        (now) => span.value.event(name, BigInt(Math.round(now)) * 1_000_000n, attributes)
-      ))
-
-const recordWait = (reason: WaitReason, delay: Duration.Duration, tag: TrackingMoreError.Tag | undefined) =>
+// Events carry millis: a clock advanced by fractional sleeps (TestClock) cannot give whole nanoseconds.
+const recordWait = (
+  span: Tracer.Span | undefined,
+  clock: Clock.Clock,
+  reason: WaitReason,
+  delay: Duration.Duration,
+  tag: TrackingMoreError.Tag | undefined
+) =>
   Effect.zipRight(
     Metric.increment(Metric.tagged(metrics.waits, "reason", reason)),
-    spanEvent(`trackingmore.wait`, {
-      "trackingmore.wait.reason": reason,
-      "trackingmore.wait.ms": Duration.toMillis(delay),
-      ...(tag === undefined ? {} : { "trackingmore.error.tag": tag })
-    })
+    Effect.sync(() =>
+      span?.event("trackingmore.wait", BigInt(Math.round(clock.unsafeCurrentTimeMillis())) * 1_000_000n, {
+        "trackingmore.wait.reason": reason,
+        "trackingmore.wait.ms": Duration.toMillis(delay),
+        ...(tag === undefined ? {} : { "trackingmore.error.tag": tag })
+      })
+    )
   )
 
 /**
- * Run one logical call under the gate, the policy, the budget and the deadline.
+ * Run one logical call under the gate, the policy, the budget and the deadline. The gate and budget come from
+ * the context, or from `options.services` when given.
  *
  * @since 0.1.0
  * @category combinators
@@ -96,130 +111,154 @@ const recordWait = (reason: WaitReason, delay: Duration.Duration, tag: TrackingM
  * )
  * ```
  */
-export const run = <A, R, R2 = never>(
+export const run: {
+  <A, R, R2 = never>(
+    attempt: Effect.Effect<A, TrackingMoreError.TrackingMoreError, R>,
+    options: RetryOptions<R2> & { readonly services: RetryServices }
+  ): Effect.Effect<A, TrackingMoreError.TrackingMoreError, R | R2>
+  <A, R, R2 = never>(
+    attempt: Effect.Effect<A, TrackingMoreError.TrackingMoreError, R>,
+    options: RetryOptions<R2>
+  ): Effect.Effect<A, TrackingMoreError.TrackingMoreError, R | R2 | Gate.Gate | RetryBudget.RetryBudget>
+} = <A, R, R2 = never>(
   attempt: Effect.Effect<A, TrackingMoreError.TrackingMoreError, R>,
-  options: RetryOptions<R2>
+  options: RetryOptions<R2> & { readonly services?: RetryServices | undefined }
 ): Effect.Effect<A, TrackingMoreError.TrackingMoreError, R | R2 | Gate.Gate | RetryBudget.RetryBudget> =>
-  Effect.suspend(() => {
+  // Every call of every client runs through here, so the success path is kept to a handful of operations: the
+  // span, services and clock are read from the fiber synchronously, and no generator or fiber is created.
+  Effect.withFiberRuntime((fiber) => {
+    const current = fiber.currentSpan
+    const span = current?._tag === "Span" ? current : undefined
+    const gate = options.services?.gate ??
+      Context.get(fiber.currentContext as Context.Context<Gate.Gate>, Gate.Gate)
+    const budget = options.services?.budget ??
+      Context.get(fiber.currentContext as Context.Context<RetryBudget.RetryBudget>, RetryBudget.RetryBudget)
+    const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+    const policy = options.policy ?? Policy.defaults
+    const deadline = clock.unsafeCurrentTimeMillis() + Duration.toMillis(options.deadline ?? policy.deadline)
     let state = Policy.initialState(options.idempotent)
-    return Effect.gen(function*() {
-      // Annotated synchronously rather than with `annotateCurrentSpan` effects: this is every call's hot path.
-      const span = Option.getOrUndefined(yield* Effect.option(Effect.currentSpan))
-      const finish = (outcome: string) => {
-        span?.attribute("trackingmore.attempts", state.attempt)
-        span?.attribute("trackingmore.outcome", outcome)
-      }
-      const gate = yield* Gate.Gate
-      const budget = yield* RetryBudget.RetryBudget
-      const policy = options.policy ?? Policy.defaults
-      const deadline = (yield* Clock.currentTimeMillis) +
-        Duration.toMillis(options.deadline ?? policy.deadline)
-      let lastError: TrackingMoreError.TrackingMoreError | undefined
-      let registered = false
+    let lastError: TrackingMoreError.TrackingMoreError | undefined
+    let registered = false
 
-      const passGate = gate.await(options.key, { deadline }).pipe(
-        Effect.catchTag("DeadlineExceeded", (exceeded) =>
-          Effect.fail(
-            lastError ?? TrackingMoreError.fromCode(429, {
-              serverMessage: `the API key cools down until ${
-                new Date(exceeded.until).toISOString()
-              }, after this call's deadline`
-            })
-          ))
+    const finish = (outcome: string) => {
+      span?.attribute("trackingmore.attempts", state.attempt)
+      span?.attribute("trackingmore.outcome", outcome)
+    }
+
+    // Fails with `error` when a wait of `delay` would end after the deadline.
+    const withinDeadline = (delay: Duration.Duration, error: TrackingMoreError.TrackingMoreError) =>
+      Effect.suspend(() =>
+        clock.unsafeCurrentTimeMillis() + Duration.toMillis(delay) > deadline ? Effect.fail(error) : Effect.void
       )
 
-      // Fails with `error` when a wait of `delay` would end after the deadline.
-      const withinDeadline = (delay: Duration.Duration, error: TrackingMoreError.TrackingMoreError) =>
-        Effect.flatMap(
-          Clock.currentTimeMillis,
-          (now) => now + Duration.toMillis(delay) > deadline ? Effect.fail(error) : Effect.void
-        )
+    // One attempt after a pass: succeeds with `Some` when the call is done, `None` when it goes round again.
+    // A prober settles after its decision is applied, so waiters see a new cooldown, never a gap.
+    const step = (settle: ((confirmed: boolean) => Effect.Effect<void>) | undefined) => {
+      state = { ...state, attempt: state.attempt + 1 }
+      // What `Metric.increment` does, without its two runtime steps: this runs at execution time, in the fiber.
+      metrics.attempts.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
+      return Effect.matchEffect(attempt, {
+        onSuccess: (value) =>
+          settle === undefined
+            ? Effect.map(budget.deposit(options.key), () => {
+              finish("ok")
+              return Option.some(value)
+            })
+            : Effect.flatMap(budget.deposit(options.key), () => {
+              finish("ok")
+              return Effect.as(settle(true), Option.some(value))
+            }),
+        onFailure: (error) => afterFailure(error, settle ?? settleOpen)
+      })
+    }
 
-      // Waiting at the gate (another caller's cooldown, a probe in flight, a rate-limit token) is a wait too.
-      const timedPass = Effect.flatMap(Clock.currentTimeMillis, (before) =>
-        passGate.pipe(
-          Effect.tapError((error) => Effect.sync(() => finish(error._tag))),
-          Effect.tap(() =>
-            Effect.flatMap(Clock.currentTimeMillis, (after) =>
-              after > before ? recordWait("gate", Duration.millis(after - before), undefined) : Effect.void)
-          )
-        ))
-
-      const iteration = (pass: Gate.Pass) => {
-        // The prober settles after its decision is applied, so waiters see a new cooldown, never a gap.
-        let settled = pass === "open"
-        const settle = (confirmed: boolean) =>
-          settled ? Effect.void : Effect.suspend(() => {
-            settled = true
-            return gate.settle(options.key, confirmed)
-          })
-        const step = Effect.gen(function*() {
-          state = { ...state, attempt: state.attempt + 1 }
-          yield* countAttempt
-          const result = yield* Effect.either(attempt)
-          if (result._tag === "Right") {
-            yield* budget.deposit(options.key)
+    const afterFailure = (
+      error: TrackingMoreError.TrackingMoreError,
+      settle: (confirmed: boolean) => Effect.Effect<void>
+    ): Effect.Effect<Option.Option<A>, TrackingMoreError.TrackingMoreError, R2> =>
+      Effect.gen(function*() {
+        lastError = error
+        finish(error._tag)
+        yield* Metric.increment(Metric.tagged(metrics.errors, "tag", error._tag))
+        const decision = yield* Policy.decide(error, state, policy)
+        switch (decision._tag) {
+          case "Fail":
+            return yield* Effect.fail(error)
+          case "Halt":
+            yield* gate.halt(options.key, error, decision.duration)
+            return yield* Effect.fail(error)
+          case "Cooldown": {
+            // Every caller on the key must learn of the 429, even if this one then gives up.
+            yield* gate.cooldown(options.key, clock.unsafeCurrentTimeMillis() + Duration.toMillis(decision.delay))
+            yield* withinDeadline(decision.delay, error)
+            yield* recordWait(span, clock, "cooldown", decision.delay, error._tag)
+            break
+          }
+          case "Retry": {
+            yield* withinDeadline(decision.delay, error)
+            const kind = error._tag === "TransportError" && error.kind === "timeout" ? "timeout" : "retry"
+            if (!(yield* budget.withdraw(options.key, kind))) return yield* Effect.fail(error)
+            yield* recordWait(span, clock, "backoff", decision.delay, error._tag)
             yield* settle(true)
-            finish("ok")
-            return Option.some(result.right)
+            yield* Effect.sleep(decision.delay)
+            break
           }
-          const error = result.left
-          lastError = error
-          finish(error._tag)
-          yield* Metric.increment(Metric.tagged(metrics.errors, "tag", error._tag))
-          const decision = yield* Policy.decide(error, state, policy)
-          switch (decision._tag) {
-            case "Fail":
-              return yield* Effect.fail(error)
-            case "Halt":
-              yield* gate.halt(options.key, error, decision.duration)
-              return yield* Effect.fail(error)
-            case "Cooldown": {
-              // Every caller on the key must learn of the 429, even if this one then gives up.
-              yield* gate.cooldown(options.key, (yield* Clock.currentTimeMillis) + Duration.toMillis(decision.delay))
-              yield* withinDeadline(decision.delay, error)
-              yield* recordWait("cooldown", decision.delay, error._tag)
-              break
+          case "Repoll": {
+            yield* withinDeadline(decision.delay, error)
+            yield* settle(true)
+            if (!registered && options.onNotRegistered !== undefined && error._tag === "NotRegistered") {
+              registered = true
+              yield* options.onNotRegistered(error)
             }
-            case "Retry": {
-              yield* withinDeadline(decision.delay, error)
-              const kind = error._tag === "TransportError" && error.kind === "timeout" ? "timeout" : "retry"
-              if (!(yield* budget.withdraw(options.key, kind))) return yield* Effect.fail(error)
-              yield* recordWait("backoff", decision.delay, error._tag)
-              yield* settle(true)
-              yield* Effect.sleep(decision.delay)
-              break
-            }
-            case "Repoll": {
-              yield* withinDeadline(decision.delay, error)
-              yield* settle(true)
-              if (!registered && options.onNotRegistered !== undefined && error._tag === "NotRegistered") {
-                registered = true
-                yield* options.onNotRegistered(error)
-              }
-              yield* recordWait("repoll", decision.delay, error._tag)
-              yield* Effect.sleep(decision.delay)
-              break
-            }
+            yield* recordWait(span, clock, "repoll", decision.delay, error._tag)
+            yield* Effect.sleep(decision.delay)
+            break
           }
-          state = Policy.advance(state, decision)
-          return Option.none<A>()
-        })
-        return { step, settle, probing: !settled }
-      }
+        }
+        state = Policy.advance(state, decision)
+        return Option.none<A>()
+      })
 
-      while (true) {
-        // A probe pass must always be settled, even when the caller is interrupted the moment it gets it:
-        // otherwise every other caller on the key would wait for it forever.
-        const outcome = yield* Effect.uninterruptibleMask((restore) =>
-          Effect.flatMap(restore(timedPass), (pass) => {
-            const { probing, settle, step } = iteration(pass)
-            return probing ? Effect.onExit(restore(step), (exit) => settle(!Exit.isInterrupted(exit))) : restore(step)
-          })
-        )
-        if (Option.isSome(outcome)) return outcome.value
-      }
-    })
+    const settleOpen = (_confirmed: boolean) => Effect.void
+
+    const gateFailure = (error: TrackingMoreError.TrackingMoreError | Gate.DeadlineExceeded) => {
+      const failure = error._tag === "DeadlineExceeded"
+        ? lastError ?? TrackingMoreError.fromCode(429, {
+          serverMessage: `the API key cools down until ${new Date(error.until).toISOString()}, after this call's deadline`
+        })
+        : error
+      finish(failure._tag)
+      return Effect.fail(failure)
+    }
+
+    // Pass the gate, then attempt. Waiting at the gate (another caller's cooldown, a probe in flight, a
+    // rate-limit token) is a wait too. A probe pass must always be settled, even when the caller is interrupted
+    // the moment it gets it: otherwise every other caller on the key would wait for it forever.
+    const round: Effect.Effect<A, TrackingMoreError.TrackingMoreError, R | R2> = Effect.flatMap(
+      Effect.uninterruptibleMask((restore) => {
+        const before = clock.unsafeCurrentTimeMillis()
+        return Effect.matchEffect(restore(gate.await(options.key, { deadline })), {
+          onFailure: gateFailure,
+          onSuccess: (pass) => {
+            let run: Effect.Effect<Option.Option<A>, TrackingMoreError.TrackingMoreError, R | R2>
+            if (pass === "open") {
+              run = restore(step(undefined))
+            } else {
+              let settled = false
+              const settle = (confirmed: boolean) =>
+                settled ? Effect.void : Effect.suspend(() => {
+                  settled = true
+                  return gate.settle(options.key, confirmed)
+                })
+              run = Effect.onExit(restore(step(settle)), (exit) => settle(!Exit.isInterrupted(exit)))
+            }
+            const waited = clock.unsafeCurrentTimeMillis() - before
+            return waited > 0 ? Effect.zipRight(recordWait(span, clock, "gate", Duration.millis(waited), undefined), run) : run
+          }
+        })
+      }),
+      (outcome) => Option.isSome(outcome) ? Effect.succeed(outcome.value) : round
+    )
+    return round
   })
 
-const countAttempt = Metric.increment(metrics.attempts)

@@ -208,6 +208,40 @@ describe("Retry", () => {
       }).pipe(Effect.provide(Layer.merge(Gate.layerMemory, RetryBudget.layerMemory({ capacity: 4 })))))
   })
 
+  describe("services", () => {
+    it.effect("a gate and budget given in the options are used instead of the context's", () =>
+      Effect.gen(function*() {
+        const gate = yield* Gate.makeMemory
+        const budget = yield* RetryBudget.makeMemory({ capacity: 4 })
+        const services = { gate, budget }
+        yield* Effect.exit(Retry.run(scripted([4001]).attempt, { key, idempotent: true, services }))
+        assert.strictEqual((yield* gate.state(key))._tag, "Halted", "the given gate was halted")
+        const call = scripted([200])
+        // The context's gate (from `memory`) never saw the halt.
+        assert.strictEqual(yield* Retry.run(call.attempt, { key, idempotent: true }), "ok")
+        const blocked = scripted([200])
+        const exit = yield* Effect.exit(Retry.run(blocked.attempt, { key, idempotent: true, services }))
+        assert.strictEqual(failureTag(exit), "InvalidApiKey")
+        assert.strictEqual(blocked.runs(), 0)
+        // The given budget (capacity 4) cannot pay a retry: the 503 fails at once.
+        const unpaid = scripted([503, 200])
+        yield* gate.reset(key)
+        assert.strictEqual(failureTag(yield* Effect.exit(Retry.run(unpaid.attempt, { key, idempotent: true, services }))), "ServiceUnavailable")
+        assert.strictEqual(unpaid.runs(), 1)
+      }).pipe(Effect.provide(memory)))
+
+    it.effect("with services given, no Gate or RetryBudget is needed in the context", () =>
+      Effect.gen(function*() {
+        const services = { gate: yield* Gate.makeMemory, budget: yield* RetryBudget.makeMemory() }
+        const call: Effect.Effect<string, TrackingMoreError.TrackingMoreError> = Retry.run(scripted([200]).attempt, {
+          key,
+          idempotent: true,
+          services
+        })
+        assert.strictEqual(yield* call, "ok")
+      }))
+  })
+
   describe("deadline", () => {
     it.effect("a wait that would end after the deadline fails now with the last error", () =>
       Effect.gen(function*() {
