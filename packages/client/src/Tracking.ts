@@ -5,7 +5,10 @@
  *
  * @since 0.1.0
  */
+import * as Either from "effect/Either"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Wire from "./internal/wire.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // lenient building blocks
@@ -46,10 +49,11 @@ const field = <A, I>(schema: Schema.Schema<A, I>, key: string) =>
   Schema.optionalWith(schema, { exact: true }).pipe(Schema.fromKey(key))
 
 /** The two fields that name a shipment, required, renamed to their snake_case keys on the wire. */
-const shipmentFields = {
-  trackingNumber: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("tracking_number")),
-  carrierCode: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("carrier_code"))
+const shipmentTable = {
+  trackingNumber: Wire.required(Schema.String, "tracking_number", Wire.string),
+  carrierCode: Wire.required(Schema.String, "carrier_code", Wire.string)
 }
+const shipmentFields = Wire.signatures(shipmentTable)
 
 // ---------------------------------------------------------------------------------------------------------------
 // statuses
@@ -107,18 +111,31 @@ export const isFinalStatus = (status: string | undefined): boolean =>
 // ---------------------------------------------------------------------------------------------------------------
 // tracking
 
+const trackingEventTable = {
+  date: Wire.optional(Schema.String, "Date", Wire.string),
+  statusDescription: Wire.optional(Schema.String, "StatusDescription", Wire.string),
+  details: Wire.optional(Schema.String, "Details", Wire.string),
+  checkpointStatus: Wire.optional(Schema.String, "checkpoint_status", Wire.string)
+}
+
 /**
  * One checkpoint of a shipment (`trackinfo[]` on the wire).
  *
  * @since 0.1.0
  * @category schemas
  */
-export class TrackingEvent extends Schema.Class<TrackingEvent>("@trackingmore-effect/client/TrackingEvent")({
-  date: wire(Schema.String, "Date"),
-  statusDescription: wire(Schema.String, "StatusDescription"),
-  details: wire(Schema.String, "Details"),
-  checkpointStatus: wire(Schema.String, "checkpoint_status")
-}) {}
+export class TrackingEvent extends Schema.Class<TrackingEvent>("@trackingmore-effect/client/TrackingEvent")(
+  Wire.signatures(trackingEventTable)
+) {}
+
+const fastTrackingEvent = Wire.fastDecoder(trackingEventTable, (fields) => new TrackingEvent(fields, true))
+
+const carrierInfoTable = {
+  weblink: Wire.optional(Schema.String, "weblink", Wire.string),
+  phone: Wire.optional(Schema.String, "phone", Wire.string),
+  carrierCode: Wire.optional(Schema.String, "carrier_code", Wire.string),
+  trackinfo: Wire.optional(Schema.Array(TrackingEvent), "trackinfo", Wire.array(fastTrackingEvent))
+}
 
 /**
  * The carrier side of a tracking (`origin_info` / `destination_info` on the wire).
@@ -126,12 +143,34 @@ export class TrackingEvent extends Schema.Class<TrackingEvent>("@trackingmore-ef
  * @since 0.1.0
  * @category schemas
  */
-export class CarrierInfo extends Schema.Class<CarrierInfo>("@trackingmore-effect/client/CarrierInfo")({
-  weblink: wire(Schema.String, "weblink"),
-  phone: wire(Schema.String, "phone"),
-  carrierCode: wire(Schema.String, "carrier_code"),
-  trackinfo: wire(Schema.Array(TrackingEvent), "trackinfo")
-}) {}
+export class CarrierInfo extends Schema.Class<CarrierInfo>("@trackingmore-effect/client/CarrierInfo")(
+  Wire.signatures(carrierInfoTable)
+) {}
+
+const fastCarrierInfo = Wire.fastDecoder(carrierInfoTable, (fields) => new CarrierInfo(fields, true))
+
+const trackingTable = {
+  id: Wire.optional(Schema.String, "id", Wire.string),
+  ...shipmentTable,
+  status: Wire.optional(Schema.String, "status", Wire.string),
+  substatus: Wire.optional(Schema.String, "substatus", Wire.string),
+  createdAt: Wire.optional(Schema.String, "created_at", Wire.string),
+  updatedAt: Wire.optional(Schema.String, "updated_at", Wire.string),
+  title: Wire.optional(Schema.String, "title", Wire.string),
+  orderId: Wire.optional(Schema.String, "order_id", Wire.string),
+  customerName: Wire.optional(Schema.String, "customer_name", Wire.string),
+  customerEmail: Wire.optional(Schema.String, "customer_email", Wire.string),
+  customerPhone: Wire.optional(Schema.String, "customer_phone", Wire.string),
+  logisticsChannel: Wire.optional(Schema.String, "logistics_channel", Wire.string),
+  comment: Wire.optional(Schema.String, "comment", Wire.string),
+  archived: Wire.optional(LenientBoolean, "archived", Wire.boolean),
+  originalCountry: Wire.optional(Schema.String, "original_country", Wire.string),
+  destinationCountry: Wire.optional(Schema.String, "destination_country", Wire.string),
+  lastEvent: Wire.optional(Schema.String, "lastEvent", Wire.string),
+  lastUpdateTime: Wire.optional(Schema.String, "lastUpdateTime", Wire.string),
+  originInfo: Wire.optional(CarrierInfo, "origin_info", Wire.object(fastCarrierInfo)),
+  destinationInfo: Wire.optional(CarrierInfo, "destination_info", Wire.object(fastCarrierInfo))
+}
 
 /**
  * A tracking as TrackingMore returns it. `status` is a string so that an undocumented status decodes; compare it
@@ -140,28 +179,25 @@ export class CarrierInfo extends Schema.Class<CarrierInfo>("@trackingmore-effect
  * @since 0.1.0
  * @category schemas
  */
-export class Tracking extends Schema.Class<Tracking>("@trackingmore-effect/client/Tracking")({
-  id: wire(Schema.String, "id"),
-  ...shipmentFields,
-  status: wire(Schema.String, "status"),
-  substatus: wire(Schema.String, "substatus"),
-  createdAt: wire(Schema.String, "created_at"),
-  updatedAt: wire(Schema.String, "updated_at"),
-  title: wire(Schema.String, "title"),
-  orderId: wire(Schema.String, "order_id"),
-  customerName: wire(Schema.String, "customer_name"),
-  customerEmail: wire(Schema.String, "customer_email"),
-  customerPhone: wire(Schema.String, "customer_phone"),
-  logisticsChannel: wire(Schema.String, "logistics_channel"),
-  comment: wire(Schema.String, "comment"),
-  archived: wire(LenientBoolean, "archived"),
-  originalCountry: wire(Schema.String, "original_country"),
-  destinationCountry: wire(Schema.String, "destination_country"),
-  lastEvent: wire(Schema.String, "lastEvent"),
-  lastUpdateTime: wire(Schema.String, "lastUpdateTime"),
-  originInfo: wire(CarrierInfo, "origin_info"),
-  destinationInfo: wire(CarrierInfo, "destination_info")
-}) {}
+export class Tracking extends Schema.Class<Tracking>("@trackingmore-effect/client/Tracking")(
+  Wire.signatures(trackingTable)
+) {}
+
+const fastTracking = Wire.fastDecoder(trackingTable, (fields) => new Tracking(fields as ConstructorParameters<typeof Tracking>[0], true))
+const schemaDecodeTracking = Schema.decodeUnknownEither(Tracking)
+
+/**
+ * Decodes a tracking in its wire form (an API answer's `data`, a webhook body), with the same result and errors
+ * as `Schema.decodeUnknownEither(Tracking)`. Input that needs no conversion takes a fast path that skips the
+ * Schema machinery: every call of the client decodes one.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeTracking = (input: unknown): Either.Either<Tracking, ParseResult.ParseError> => {
+  const fast = fastTracking(input)
+  return fast === undefined ? schemaDecodeTracking(input) : Either.right(fast)
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // requests
