@@ -23,6 +23,7 @@ import type * as Stream from "effect/Stream"
 import type { CreateOutcome } from "./CreateOutcome.js"
 import * as internalBatch from "./internal/batch.js"
 import * as internalPoll from "./internal/poll.js"
+import * as internalSpan from "./internal/span.js"
 import * as Transport from "./internal/transport.js"
 import * as Tracking from "./Tracking.js"
 
@@ -273,7 +274,6 @@ const chunk = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>
   return out
 }
 
-const decodeTracking = Schema.decodeUnknownEither(Tracking.Tracking)
 
 /**
  * Builds a client. The gate, retry budget and rate limiter come from the context when provided
@@ -299,7 +299,7 @@ export const make = (options: ClientOptions): Effect.Effect<TrackingMoreClient, 
     })
     const batchSize = Math.max(1, Math.min(maxBatchSize, Math.floor(options.batchSize ?? maxBatchSize)))
     const span = (name: string, endpoint: string) =>
-      Effect.withSpan(`TrackingMore.${name}`, {
+      internalSpan.withSpan(`TrackingMore.${name}`, {
         kind: "client",
         captureStackTrace: false,
         attributes: { "trackingmore.endpoint": endpoint, "trackingmore.key": transport.key }
@@ -314,7 +314,8 @@ export const make = (options: ClientOptions): Effect.Effect<TrackingMoreClient, 
           body,
           group: "default",
           idempotent: true,
-          response: Tracking.Tracking
+          response: Tracking.Tracking,
+          decode: Tracking.decodeTracking
         }))
 
     const getRaw = (
@@ -333,6 +334,7 @@ export const make = (options: ClientOptions): Effect.Effect<TrackingMoreClient, 
           group: "default",
           idempotent: true,
           response: Tracking.Tracking,
+          decode: Tracking.decodeTracking,
           onNotRegistered: getOptions.register === true
             ? () =>
               createRaw({ trackingNumber, carrierCode }).pipe(
@@ -399,7 +401,7 @@ export const make = (options: ClientOptions): Effect.Effect<TrackingMoreClient, 
       data: unknown,
       fallback: Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
     ) => {
-      const decoded = decodeTracking(data)
+      const decoded = Tracking.decodeTracking(data)
       return Either.isRight(decoded) ? Effect.succeed(decoded.right) : fallback
     }
 

@@ -89,7 +89,11 @@ describe("observability", () => {
       assert.strictEqual(backoffs[0]!.attributes?.["trackingmore.error.tag"], "ServiceUnavailable")
       // Any other wait is at the gate: the rate limit (1 request per scaled second) between the two attempts.
       for (const wait of waits) assert.oneOf(wait.attributes?.["trackingmore.wait.reason"], ["backoff", "gate"])
-      assert.strictEqual(spans.filter((span) => span.name === "TrackingMore.attempt get").length, 2)
+      // The attempts are not spans of their own: the call's span has the request and the last status.
+      assert.deepStrictEqual(spans.map((span) => span.name), ["TrackingMore.create", "TrackingMore.get"])
+      assert.strictEqual(get.attributes.get("http.request.method"), "GET")
+      assert.strictEqual(get.attributes.get("url.full"), `${sim.baseUrl}/trackings/dhl/OBS0000000001`)
+      assert.strictEqual(get.attributes.get("http.response.status_code"), 200)
       assert.strictEqual((yield* counterValue(Retry.metrics.errors, "tag", "ServiceUnavailable")) - errorsBefore, 1)
       assert.strictEqual((yield* counterValue(Retry.metrics.waits, "reason", "backoff")) - backoffsBefore, 1)
       assert.isFalse(spans.some((span) => span.name === "http.client"), "the platform's span (with the request) is off")

@@ -114,7 +114,9 @@ describe("the API key appears in no output", () => {
       )
       assert.isTrue(Exit.isSuccess(exit))
       assert.isAbove(out.length, 5)
-      assert.isTrue(out.some((line) => line.startsWith("span TrackingMore.attempt get")))
+      assert.isTrue(out.some((line) => line.startsWith("span TrackingMore.get")))
+      // The call's span carries the request's safe attributes (method, URL, status), which must hold no key.
+      assert.isTrue(out.some((line) => line.includes("http.response.status_code")))
       assertNoSecret(everything(exit, out), secret)
     }))
 

@@ -1,4 +1,5 @@
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
@@ -159,6 +160,69 @@ describe("TrackingMoreClient (fake HttpClient)", () => {
       const failed = outcomes[2]
       assert.isTrue(failed?._tag === "Failed" && failed.error._tag === "InvalidTrackingNumber")
     }))
+
+  it.effect("on the TestClock, an attempt with no answer times out after attemptTimeout", () => {
+    let requests = 0
+    const hanging = Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make(() => Effect.zipRight(Effect.sync(() => void requests++), Effect.never))
+    )
+    const layer = TrackingMoreClient.layer({ ...options, attemptTimeout: "2 seconds", policy: { serverError: { maxRetries: 0 } } })
+      .pipe(Layer.provide(hanging))
+    return Effect.gen(function*() {
+      const call = yield* Effect.fork(Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (client) => client.carriers))
+      yield* TestClock.adjust("1999 millis")
+      assert.isNull(call.unsafePoll(), "still waiting for its answer")
+      yield* TestClock.adjust("1 millis")
+      // No retries allowed: the call fails with the timeout.
+      const error = yield* Effect.flip(Fiber.join(call))
+      assert.isTrue(error._tag === "TransportError" && error.kind === "timeout")
+      assert.strictEqual(requests, 1)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.live("on the live clock, the attempt timeout aborts the request's signal", () => {
+    const aborted: Array<boolean> = []
+    const hanging = Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make((request, _url, signal) =>
+        Effect.async<never, HttpClientError.RequestError>((resume) => {
+          signal.addEventListener("abort", () => {
+            aborted.push(true)
+            resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: signal.reason })))
+          })
+        })
+      )
+    )
+    const layer = TrackingMoreClient.layer({ ...options, attemptTimeout: "50 millis", policy: { deadline: "100 millis" } })
+      .pipe(Layer.provide(hanging))
+    return Effect.gen(function*() {
+      const started = Date.now()
+      const error = yield* Effect.flip(Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (client) => client.carriers))
+      assert.isTrue(error._tag === "TransportError" && error.kind === "timeout")
+      assert.deepStrictEqual(aborted, [true])
+      assert.isBelow(Date.now() - started, 2_000)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.live("a successful request's signal is never aborted", () => {
+    const signals: Array<AbortSignal> = []
+    const answering = Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make((request, _url, signal) =>
+        Effect.sync(() => {
+          signals.push(signal)
+          return HttpClientResponse.fromWeb(request, new Response(envelope(200, []), { status: 200 }))
+        })
+      )
+    )
+    return Effect.gen(function*() {
+      yield* Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (client) => client.carriers)
+      yield* Effect.sleep("20 millis")
+      assert.strictEqual(signals.length, 1)
+      assert.isFalse(signals[0]!.aborted)
+    }).pipe(Effect.provide(TrackingMoreClient.layer(options).pipe(Layer.provide(answering))))
+  })
 
   it.effect("layerConfig reads TRACKINGMORE_API_KEY and TRACKINGMORE_BASE_URL", () => {
     const http = fake(() => envelope(200, []))

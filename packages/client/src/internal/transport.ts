@@ -9,16 +9,20 @@ import type * as Policy from "@trackingmore-effect/core/Policy"
 import * as Retry from "@trackingmore-effect/core/Retry"
 import * as RetryBudget from "@trackingmore-effect/core/RetryBudget"
 import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import { createHash } from "node:crypto"
 
 /** The rate-limit groups of the API, the same grouping the simulator uses. */
@@ -39,17 +43,28 @@ export const requests = Metric.counter("trackingmore_client_requests_total", {
   description: "HTTP requests sent by the TrackingMore client, tagged by endpoint"
 })
 
-const counters = new Map<string, Effect.Effect<void>>()
-const countRequest = (endpoint: string): Effect.Effect<void> => {
+const counters = new Map<string, Metric.Metric.Counter<number>>()
+const requestCounter = (endpoint: string): Metric.Metric.Counter<number> => {
   let counter = counters.get(endpoint)
   if (counter === undefined) {
-    counter = Metric.increment(Metric.tagged(requests, "endpoint", endpoint))
+    counter = Metric.tagged(requests, "endpoint", endpoint)
     counters.set(endpoint, counter)
   }
   return counter
 }
 
 const disabled = () => true
+const succeedTrue = Effect.succeed(true)
+const succeedFalse = Effect.succeed(false)
+
+/** The clock of the default runtime: attempts on it time out with a plain timer (see `request`). */
+const liveClock: Clock.Clock = Effect.runSync(Effect.clock)
+
+interface RawResponse {
+  readonly status: number
+  readonly headers: Headers.Headers
+  readonly body: string
+}
 
 // A user's own HttpClient that logs requests must print the key header as redacted.
 const withKeyHeader = (names: ReadonlyArray<string | RegExp>): ReadonlyArray<string | RegExp> =>
@@ -72,6 +87,8 @@ export interface Request<A, I> {
   readonly idempotent: boolean
   /** Decodes the envelope's `data`. */
   readonly response: Schema.Schema<A, I>
+  /** Decodes `data` instead of the schema's own decoder, with the same results (a faster path, say). */
+  readonly decode?: ((data: unknown) => Either.Either<A, ParseResult.ParseError>) | undefined
   readonly onNotRegistered?:
     | ((error: TrackingMoreError.NotRegistered) => Effect.Effect<void, TrackingMoreError.TrackingMoreError>)
     | undefined
@@ -123,37 +140,52 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
       const spacing = Duration.toMillis(rate.window) / rate.limit
       let lastSent = -Infinity
       // Succeeds with whether it had to wait.
-      const pace = (waited: boolean): Effect.Effect<boolean> =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const pace = (clock: Clock.Clock, waited: boolean): Effect.Effect<boolean> =>
+        Effect.suspend(() => {
+          const now = clock.unsafeCurrentTimeMillis()
           const wait = lastSent + spacing - now
           // Timers have millisecond granularity: a sub-millisecond wait would sleep a whole millisecond per caller
           // and cap a client with (effectively) no limit at about 1000 calls/s.
           if (wait < 1) {
             lastSent = now
-            return Effect.succeed(waited)
+            return waited ? succeedTrue : succeedFalse
           }
-          return Effect.zipRight(Effect.sleep(Duration.millis(wait)), pace(true))
+          return Effect.zipRight(clock.sleep(Duration.millis(wait)), pace(clock, true))
         })
+      const consumeOptions = {
+        key: `${key}:${group}`,
+        limit: rate.limit,
+        window: rate.window,
+        algorithm: "token-bucket",
+        onExceeded: "delay"
+      } as const
       // Succeeds with whether the caller had to wait, measured on the clock: a limiter may wait itself (the
       // Redis one does) and hand back a token that is due now.
-      const take = Effect.flatMap(Clock.currentTimeMillis, (before) =>
-        limiter.consume({
-          key: `${key}:${group}`,
-          limit: rate.limit,
-          window: rate.window,
-          algorithm: "token-bucket",
-          onExceeded: "delay"
-        }).pipe(
-          Effect.flatMap((result) =>
-            Duration.isZero(result.delay) ? pace(false) : Effect.zipRight(Effect.sleep(result.delay), pace(true))
-          ),
-          Effect.flatMap((waited) => Effect.map(Clock.currentTimeMillis, (after) => waited || after > before)),
-          Effect.mapError((error) =>
-            TrackingMoreError.transport("other", undefined, {
+      const take = Effect.clockWith((clock) => {
+        const before = clock.unsafeCurrentTimeMillis()
+        return Effect.matchEffect(limiter.consume(consumeOptions), {
+          onFailure: (error) =>
+            Effect.fail(TrackingMoreError.transport("other", undefined, {
               serverMessage: `rate limiter unavailable: ${error.reason}`
-            })
-          )
-        ))
+            })),
+          onSuccess: (result) => {
+            // The common case, a token due now and no pacing wait, is decided here without further steps.
+            if (Duration.isZero(result.delay)) {
+              const now = clock.unsafeCurrentTimeMillis()
+              if (lastSent + spacing - now < 1) {
+                lastSent = now
+                return now > before ? succeedTrue : succeedFalse
+              }
+            }
+            return Effect.map(
+              Duration.isZero(result.delay)
+                ? pace(clock, false)
+                : Effect.zipRight(clock.sleep(result.delay), pace(clock, true)),
+              (waited) => waited || clock.unsafeCurrentTimeMillis() > before
+            )
+          }
+        })
+      })
       // Only a caller that slept for its token can have missed a cooldown that started meanwhile. A prober
       // interrupted (or failing) while it waits for its token hands the probe on: otherwise every other caller
       // on the key would wait for it forever.
@@ -175,75 +207,136 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
       return { ...gate, await: awaitKey }
     }
 
-    const gates: Record<RateGroup, Gate.Gate> = {
-      default: limitedGate("default"),
-      realtime: limitedGate("realtime"),
-      list: limitedGate("list")
+    const services: Record<RateGroup, Retry.RetryServices> = {
+      default: { gate: limitedGate("default"), budget },
+      realtime: { gate: limitedGate("realtime"), budget },
+      list: { gate: limitedGate("list"), budget }
     }
+
+    // Requests run with a scope of their own: closing it aborts the request, which gives a timeout that needs
+    // no fiber racing a sleep (the costliest part of a call otherwise).
+    const scopedClient = HttpClient.withScope(httpClient)
+    const attemptTimeoutMillis = Duration.toMillis(options.attemptTimeout)
 
     const request = <A, I>(spec: Request<A, I>): Effect.Effect<A, TrackingMoreError.TrackingMoreError> => {
       const url = `${baseUrl}${spec.path}`
       const context = { method: spec.method, endpoint: spec.path }
-      const decodeData = Schema.decodeUnknownEither(spec.response)
-      const count = countRequest(spec.endpoint)
-      const attempt = Effect.suspend(() => {
+      const decodeData = spec.decode ?? Schema.decodeUnknownEither(spec.response)
+      const counter = requestCounter(spec.endpoint)
+      const timeoutError = () => TrackingMoreError.transport("timeout", undefined, context)
+
+      const exchange: Effect.Effect<RawResponse, HttpClientError.HttpClientError, Scope.Scope> = Effect.suspend(() => {
         // The key is read from its Redacted box here, at the last moment, and only into the header.
         let req = HttpClientRequest.make(spec.method)(url, {
           headers: { [apiKeyHeader]: Redacted.value(options.apiKey), accept: "application/json" }
         })
         if (spec.query !== undefined) req = HttpClientRequest.setUrlParams(req, spec.query)
         if (spec.body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, spec.body)
-        return Effect.zipRight(count, Effect.locallyWith(httpClient.execute(req), Headers.currentRedactedNames, withKeyHeader))
-      }).pipe(
-        Effect.flatMap((response) =>
-          Effect.map(response.text, (body) => ({ status: response.status, headers: { ...response.headers }, body }))
-        ),
-        Effect.tap((raw) => Effect.annotateCurrentSpan("http.response.status_code", raw.status)),
-        Effect.catchAll((error) => Effect.fail(fromHttpClientError(error, context))),
-        Effect.timeoutFail({
-          duration: options.attemptTimeout,
-          onTimeout: () => TrackingMoreError.transport("timeout", undefined, context)
-        }),
-        Effect.flatMap((raw) =>
-          Effect.flatMap(Clock.currentTimeMillis, (receivedAt) => {
-            const decoded = Envelope.decode({ ...raw, ...context, receivedAt })
-            if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
-            const data = decodeData(decoded.right.data)
-            return Either.isRight(data)
-              ? Effect.succeed(data.right)
-              : Effect.fail(
-                TrackingMoreError.malformed(
-                  raw.status,
-                  "unexpected-shape",
-                  raw.body,
-                  context,
-                  `unexpected data shape: ${ParseResult.TreeFormatter.formatErrorSync(data.left).slice(0, 300)}`
-                )
+        return Effect.flatMap(
+          scopedClient.execute(req),
+          (response) => Effect.map(response.text, (body) => ({ status: response.status, headers: response.headers, body }))
+        )
+      })
+
+      // The envelope, then its data.
+      const decodeRaw = (raw: RawResponse, receivedAt: number): Either.Either<A, TrackingMoreError.TrackingMoreError> => {
+        const decoded = Envelope.decode({ ...raw, ...context, receivedAt })
+        if (Either.isLeft(decoded)) return Either.left(decoded.left)
+        const data = decodeData(decoded.right.data)
+        return Either.isRight(data) ? Either.right(data.right) : Either.left(
+          TrackingMoreError.malformed(
+            raw.status,
+            "unexpected-shape",
+            raw.body,
+            context,
+            `unexpected data shape: ${ParseResult.TreeFormatter.formatErrorSync(data.left).slice(0, 300)}`
+          )
+        )
+      }
+
+      // One HTTP exchange under the attempt timeout, with the fiber refs the platform reads set for its duration:
+      // the scope of the request, the key header redacted for a user's logging HttpClient, and the platform's own
+      // `http.client` span off (it would keep the request, and so the key header, in its exit value; the call's
+      // span has safe attributes instead). This is every attempt's path: the refs are set and restored with plain
+      // `FiberRef.set`s under one mask, where three `Effect.locally` would take some seventy runtime steps.
+      const attempt = Effect.uninterruptibleMask((restore) =>
+        Effect.withFiberRuntime<A, TrackingMoreError.TrackingMoreError>((fiber) => {
+          // What `Metric.increment` does, without its runtime steps.
+          counter.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
+          const outerContext = fiber.currentContext
+          const outerDisabledWhen = fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)
+          const outerRedacted = fiber.getFiberRef(Headers.currentRedactedNames)
+          const span = fiber.currentSpan?._tag === "Span" ? fiber.currentSpan : undefined
+          span?.attribute("http.request.method", spec.method)
+          span?.attribute("url.full", url)
+          return Effect.flatMap(Scope.make(), (scope) => {
+            let timedOut = false
+            let timer: ReturnType<typeof setTimeout> | undefined
+            // The scope is in the context set below.
+            let guarded = restore(exchange) as Effect.Effect<
+              RawResponse,
+              HttpClientError.HttpClientError | TrackingMoreError.TrackingMoreError
+            >
+            const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+            if (clock === liveClock) {
+              timer = setTimeout(() => {
+                timedOut = true
+                Effect.runFork(Scope.close(scope, Exit.void))
+              }, attemptTimeoutMillis)
+            } else {
+              // Any other clock (a TestClock) decides the timeout itself.
+              guarded = Effect.timeoutFail(guarded, { duration: options.attemptTimeout, onTimeout: timeoutError })
+            }
+            const restoreRefs = Effect.zipRight(
+              FiberRef.set(FiberRef.currentContext, outerContext),
+              Effect.zipRight(
+                FiberRef.set(HttpClient.currentTracerDisabledWhen, outerDisabledWhen),
+                FiberRef.set(Headers.currentRedactedNames, outerRedacted)
               )
+            )
+            return Effect.zipRight(
+              Effect.zipRight(
+                FiberRef.set(FiberRef.currentContext, Context.add(outerContext, Scope.Scope, scope)),
+                Effect.zipRight(
+                  FiberRef.set(HttpClient.currentTracerDisabledWhen, disabled),
+                  FiberRef.set(Headers.currentRedactedNames, withKeyHeader(outerRedacted))
+                )
+              ),
+              Effect.matchCauseEffect(guarded, {
+                onSuccess: (raw) => {
+                  if (timer !== undefined) clearTimeout(timer)
+                  span?.attribute("http.response.status_code", raw.status)
+                  // Closing the scope aborts the request. After a success there is nothing to abort (the body has
+                  // been read), and an abort costs a DOMException: the scope is just dropped.
+                  const decoded = decodeRaw(raw, clock.unsafeCurrentTimeMillis())
+                  return Effect.zipRight(restoreRefs, Either.isRight(decoded) ? Effect.succeed(decoded.right) : Effect.fail(decoded.left))
+                },
+                onFailure: (cause) => {
+                  if (timer !== undefined) clearTimeout(timer)
+                  const failure = Cause.map(cause, (error) =>
+                    timedOut
+                      ? timeoutError()
+                      : TrackingMoreError.isTrackingMoreError(error)
+                      ? error
+                      : fromHttpClientError(error, context))
+                  return Effect.zipRight(
+                    Effect.zipRight(restoreRefs, Scope.close(scope, Exit.failCause(cause))),
+                    Effect.failCause(failure)
+                  )
+                }
+              })
+            )
           })
-        ),
-        // The platform's own `http.client` span would keep the request (and so the key header) in its exit
-        // value: it is disabled for these requests and replaced by a span with safe attributes only.
-        Effect.locally(HttpClient.currentTracerDisabledWhen, disabled),
-        Effect.withSpan(`TrackingMore.attempt ${spec.endpoint}`, {
-          kind: "client",
-          captureStackTrace: false,
-          attributes: {
-            "http.request.method": spec.method,
-            "url.full": url,
-            "trackingmore.endpoint": spec.endpoint
-          }
         })
       )
+
       return Retry.run(attempt, {
         key,
         idempotent: spec.idempotent,
         policy: options.policy,
-        onNotRegistered: spec.onNotRegistered
-      }).pipe(
-        Effect.provideService(Gate.Gate, gates[spec.group]),
-        Effect.provideService(RetryBudget.RetryBudget, budget)
-      )
+        onNotRegistered: spec.onNotRegistered,
+        services: services[spec.group]
+      })
     }
 
     return { key, gate, request }
