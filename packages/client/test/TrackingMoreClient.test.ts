@@ -5,6 +5,7 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
@@ -133,6 +134,33 @@ describe("TrackingMoreClient (fake HttpClient)", () => {
       }))
   })
 
+  it.effect("a 429 with a Retry-After longer than two minutes cools the key that long", () => {
+    let n = 0
+    const layer = Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make((request) =>
+        Effect.sync(() => {
+          n++
+          return HttpClientResponse.fromWeb(
+            request,
+            n === 1
+              ? new Response(envelope(429, []), { status: 429, headers: { "retry-after": "200" } })
+              : new Response(envelope(200, wireTracking), { status: 200 })
+          )
+        })
+      )
+    )
+    return withClient(layer, (client) =>
+      Effect.gen(function*() {
+        const call = yield* Effect.fork(client.get("china-post", "RR123456789CN"))
+        yield* TestClock.adjust("199 seconds")
+        assert.strictEqual(n, 1)
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual((yield* Fiber.join(call)).trackingNumber, "RR123456789CN")
+        assert.strictEqual(n, 2)
+      }))
+  })
+
   it.effect("createMany maps trackings and item errors back to their inputs, whatever the order", () =>
     Effect.gen(function*() {
       const inputs = Array.from({ length: 7 }, (_, i) => ({ trackingNumber: `N${i}00000`, carrierCode: "dhl" }))
@@ -203,6 +231,40 @@ describe("TrackingMoreClient (fake HttpClient)", () => {
       assert.deepStrictEqual(aborted, [true])
       assert.isBelow(Date.now() - started, 2_000)
     }).pipe(Effect.provide(layer))
+  })
+
+  it.live("on the live clock, an HttpClient that ignores its signal still times out", () => {
+    let requests = 0
+    const deaf = Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make(() => Effect.zipRight(Effect.sync(() => void requests++), Effect.never))
+    )
+    const layer = TrackingMoreClient.layer({ ...options, attemptTimeout: "50 millis", policy: { serverError: { maxRetries: 0 } } })
+      .pipe(Layer.provide(deaf))
+    return Effect.gen(function*() {
+      const started = Date.now()
+      const error = yield* Effect.flip(Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (client) => client.carriers))
+      assert.isTrue(error._tag === "TransportError" && error.kind === "timeout")
+      assert.strictEqual(requests, 1)
+      assert.isBelow(Date.now() - started, 2_000)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.live("an attempt timeout longer than a timer can wait (or infinite) is no timeout, not an instant one", () => {
+    const slow = Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make((request) =>
+        Effect.as(Effect.sleep("30 millis"), HttpClientResponse.fromWeb(request, new Response(envelope(200, []), { status: 200 })))
+      )
+    )
+    return Effect.gen(function*() {
+      for (const attemptTimeout of ["30 days", Duration.infinity] as const) {
+        const layer = TrackingMoreClient.layer({ ...options, attemptTimeout }).pipe(Layer.provide(slow))
+        const carriers = yield* Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (client) => client.carriers)
+          .pipe(Effect.provide(layer))
+        assert.deepStrictEqual(carriers, [])
+      }
+    })
   })
 
   it.live("a successful request's signal is never aborted", () => {

@@ -153,24 +153,26 @@ export const run: {
 
     // One attempt after a pass: succeeds with `Some` when the call is done, `None` when it goes round again.
     // A prober settles after its decision is applied, so waiters see a new cooldown, never a gap.
-    const step = (settle: ((confirmed: boolean) => Effect.Effect<void>) | undefined) => {
-      state = { ...state, attempt: state.attempt + 1 }
-      // What `Metric.increment` does, without its two runtime steps: this runs at execution time, in the fiber.
-      metrics.attempts.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
-      return Effect.matchEffect(attempt, {
-        onSuccess: (value) =>
-          settle === undefined
-            ? Effect.map(budget.deposit(options.key), () => {
-              finish("ok")
-              return Option.some(value)
-            })
-            : Effect.flatMap(budget.deposit(options.key), () => {
-              finish("ok")
-              return Effect.as(settle(true), Option.some(value))
-            }),
-        onFailure: (error) => afterFailure(error, settle ?? settleOpen)
+    const step = (settle: ((confirmed: boolean) => Effect.Effect<void>) | undefined) =>
+      // Counted when the attempt starts: an interruption pending when the caller passed the gate counts nothing.
+      Effect.suspend(() => {
+        state = { ...state, attempt: state.attempt + 1 }
+        // What `Metric.increment` does, without its two runtime steps.
+        metrics.attempts.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
+        return Effect.matchEffect(attempt, {
+          onSuccess: (value) =>
+            settle === undefined
+              ? Effect.map(budget.deposit(options.key), () => {
+                finish("ok")
+                return Option.some(value)
+              })
+              : Effect.flatMap(budget.deposit(options.key), () => {
+                finish("ok")
+                return Effect.as(settle(true), Option.some(value))
+              }),
+          onFailure: (error) => afterFailure(error, settle ?? settleOpen)
+        })
       })
-    }
 
     const afterFailure = (
       error: TrackingMoreError.TrackingMoreError,

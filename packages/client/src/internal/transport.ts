@@ -3,6 +3,7 @@ import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Envelope from "@trackingmore-effect/core/Envelope"
 import * as Gate from "@trackingmore-effect/core/Gate"
 import type * as Policy from "@trackingmore-effect/core/Policy"
@@ -16,13 +17,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import * as Scope from "effect/Scope"
 import { createHash } from "node:crypto"
 
 /** The rate-limit groups of the API, the same grouping the simulator uses. */
@@ -60,10 +61,14 @@ const succeedFalse = Effect.succeed(false)
 /** The clock of the default runtime: attempts on it time out with a plain timer (see `request`). */
 const liveClock: Clock.Clock = Effect.runSync(Effect.clock)
 
+/** The longest delay a Node timer takes. */
+const maxTimerMillis = 2 ** 31 - 1
+
 interface RawResponse {
   readonly status: number
-  readonly headers: Headers.Headers
   readonly body: string
+  /** Its headers are read only for an error (`Retry-After`): building them costs on every call. */
+  readonly response: HttpClientResponse.HttpClientResponse
 }
 
 // A user's own HttpClient that logs requests must print the key header as redacted.
@@ -213,10 +218,9 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
       list: { gate: limitedGate("list"), budget }
     }
 
-    // Requests run with a scope of their own: closing it aborts the request, which gives a timeout that needs
-    // no fiber racing a sleep (the costliest part of a call otherwise).
-    const scopedClient = HttpClient.withScope(httpClient)
     const attemptTimeoutMillis = Duration.toMillis(options.attemptTimeout)
+    // A timer cannot wait longer (Node would fire it after 1 ms): such a timeout, like an infinite one, is none.
+    const attemptTimeoutOn = attemptTimeoutMillis <= maxTimerMillis
 
     const request = <A, I>(spec: Request<A, I>): Effect.Effect<A, TrackingMoreError.TrackingMoreError> => {
       const url = `${baseUrl}${spec.path}`
@@ -225,7 +229,7 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
       const counter = requestCounter(spec.endpoint)
       const timeoutError = () => TrackingMoreError.transport("timeout", undefined, context)
 
-      const exchange: Effect.Effect<RawResponse, HttpClientError.HttpClientError, Scope.Scope> = Effect.suspend(() => {
+      const exchange: Effect.Effect<RawResponse, HttpClientError.HttpClientError> = Effect.suspend(() => {
         // The key is read from its Redacted box here, at the last moment, and only into the header.
         let req = HttpClientRequest.make(spec.method)(url, {
           headers: { [apiKeyHeader]: Redacted.value(options.apiKey), accept: "application/json" }
@@ -233,14 +237,23 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
         if (spec.query !== undefined) req = HttpClientRequest.setUrlParams(req, spec.query)
         if (spec.body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, spec.body)
         return Effect.flatMap(
-          scopedClient.execute(req),
-          (response) => Effect.map(response.text, (body) => ({ status: response.status, headers: response.headers, body }))
+          httpClient.execute(req),
+          (response) => Effect.map(response.text, (body): RawResponse => ({ status: response.status, body, response }))
         )
       })
 
       // The envelope, then its data.
       const decodeRaw = (raw: RawResponse, receivedAt: number): Either.Either<A, TrackingMoreError.TrackingMoreError> => {
-        const decoded = Envelope.decode({ ...raw, ...context, receivedAt })
+        const decoded = Envelope.decode({
+          status: raw.status,
+          body: raw.body,
+          get headers() {
+            return raw.response.headers
+          },
+          method: context.method,
+          endpoint: context.endpoint,
+          receivedAt
+        })
         if (Either.isLeft(decoded)) return Either.left(decoded.left)
         const data = decodeData(decoded.right.data)
         return Either.isRight(data) ? Either.right(data.right) : Either.left(
@@ -254,78 +267,75 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
         )
       }
 
-      // One HTTP exchange under the attempt timeout, with the fiber refs the platform reads set for its duration:
-      // the scope of the request, the key header redacted for a user's logging HttpClient, and the platform's own
-      // `http.client` span off (it would keep the request, and so the key header, in its exit value; the call's
-      // span has safe attributes instead). This is every attempt's path: the refs are set and restored with plain
-      // `FiberRef.set`s under one mask, where three `Effect.locally` would take some seventy runtime steps.
+      // The platform's error holds the request, and so the key header: it is mapped where it arises.
+      const safeExchange = Effect.mapError(exchange, (error) => fromHttpClientError(error, context))
+
+      // One HTTP exchange under the attempt timeout, with two fiber refs the platform reads set for it: the key
+      // header redacted for a user's logging HttpClient, and the platform's own `http.client` span off (it would
+      // keep the request, and so the key header, in its exit value; the call's span has safe attributes instead).
+      // On the live clock the exchange runs in a fiber of its own that a plain timer interrupts: one fork, where
+      // `Effect.timeoutFail` forks the exchange and a sleeping fiber and merges their refs back. Interrupting the
+      // exchange (not only aborting its signal) stops any HttpClient, however it is wrapped. Every call takes
+      // this path, so the refs are set with plain `FiberRef.set`s (`Effect.locally` takes some twenty steps).
       const attempt = Effect.uninterruptibleMask((restore) =>
         Effect.withFiberRuntime<A, TrackingMoreError.TrackingMoreError>((fiber) => {
           // What `Metric.increment` does, without its runtime steps.
           counter.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
-          const outerContext = fiber.currentContext
           const outerDisabledWhen = fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)
           const outerRedacted = fiber.getFiberRef(Headers.currentRedactedNames)
           const span = fiber.currentSpan?._tag === "Span" ? fiber.currentSpan : undefined
           span?.attribute("http.request.method", spec.method)
           span?.attribute("url.full", url)
-          return Effect.flatMap(Scope.make(), (scope) => {
-            let timedOut = false
-            let timer: ReturnType<typeof setTimeout> | undefined
-            // The scope is in the context set below.
-            let guarded = restore(exchange) as Effect.Effect<
-              RawResponse,
-              HttpClientError.HttpClientError | TrackingMoreError.TrackingMoreError
-            >
-            const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
-            if (clock === liveClock) {
-              timer = setTimeout(() => {
-                timedOut = true
-                Effect.runFork(Scope.close(scope, Exit.void))
-              }, attemptTimeoutMillis)
-            } else {
-              // Any other clock (a TestClock) decides the timeout itself.
-              guarded = Effect.timeoutFail(guarded, { duration: options.attemptTimeout, onTimeout: timeoutError })
-            }
-            const restoreRefs = Effect.zipRight(
-              FiberRef.set(FiberRef.currentContext, outerContext),
-              Effect.zipRight(
-                FiberRef.set(HttpClient.currentTracerDisabledWhen, outerDisabledWhen),
-                FiberRef.set(Headers.currentRedactedNames, outerRedacted)
-              )
-            )
+          const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+          const setRefs = Effect.zipRight(
+            FiberRef.set(HttpClient.currentTracerDisabledWhen, disabled),
+            FiberRef.set(Headers.currentRedactedNames, withKeyHeader(outerRedacted))
+          )
+          const restoreRefs = Effect.zipRight(
+            FiberRef.set(HttpClient.currentTracerDisabledWhen, outerDisabledWhen),
+            FiberRef.set(Headers.currentRedactedNames, outerRedacted)
+          )
+          // Runs after the refs are restored.
+          const decoded = (raw: RawResponse) =>
+            Effect.suspend(() => {
+              span?.attribute("http.response.status_code", raw.status)
+              const result = decodeRaw(raw, clock.unsafeCurrentTimeMillis())
+              return Either.isRight(result) ? Effect.succeed(result.right) : Effect.fail(result.left)
+            })
+          if (clock !== liveClock || !attemptTimeoutOn) {
+            // Any other clock (a TestClock) decides the timeout itself.
+            const timed = clock === liveClock
+              ? safeExchange
+              : Effect.timeoutFail(safeExchange, { duration: options.attemptTimeout, onTimeout: timeoutError })
             return Effect.zipRight(
-              Effect.zipRight(
-                FiberRef.set(FiberRef.currentContext, Context.add(outerContext, Scope.Scope, scope)),
-                Effect.zipRight(
-                  FiberRef.set(HttpClient.currentTracerDisabledWhen, disabled),
-                  FiberRef.set(Headers.currentRedactedNames, withKeyHeader(outerRedacted))
-                )
-              ),
-              Effect.matchCauseEffect(guarded, {
-                onSuccess: (raw) => {
-                  if (timer !== undefined) clearTimeout(timer)
-                  span?.attribute("http.response.status_code", raw.status)
-                  // Closing the scope aborts the request. After a success there is nothing to abort (the body has
-                  // been read), and an abort costs a DOMException: the scope is just dropped.
-                  const decoded = decodeRaw(raw, clock.unsafeCurrentTimeMillis())
-                  return Effect.zipRight(restoreRefs, Either.isRight(decoded) ? Effect.succeed(decoded.right) : Effect.fail(decoded.left))
-                },
-                onFailure: (cause) => {
-                  if (timer !== undefined) clearTimeout(timer)
-                  const failure = Cause.map(cause, (error) =>
-                    timedOut
-                      ? timeoutError()
-                      : TrackingMoreError.isTrackingMoreError(error)
-                      ? error
-                      : fromHttpClientError(error, context))
-                  return Effect.zipRight(
-                    Effect.zipRight(restoreRefs, Scope.close(scope, Exit.failCause(cause))),
-                    Effect.failCause(failure)
-                  )
-                }
+              setRefs,
+              Effect.matchCauseEffect(restore(timed), {
+                onSuccess: (raw) => Effect.zipRight(restoreRefs, decoded(raw)),
+                onFailure: (cause) => Effect.zipRight(restoreRefs, Effect.failCause(cause))
               })
             )
+          }
+          // The exchange's fiber sets the refs for itself: the caller's stay as they are.
+          return Effect.flatMap(Effect.forkDaemon(Effect.zipRight(setRefs, Effect.interruptible(safeExchange))), (child) => {
+            let timedOut = false
+            const timer = setTimeout(() => {
+              timedOut = true
+              child.unsafeInterruptAsFork(fiber.id())
+            }, attemptTimeoutMillis)
+            return Effect.matchCauseEffect(restore(Fiber.await(child)), {
+              onSuccess: (exit) => {
+                clearTimeout(timer)
+                if (Exit.isSuccess(exit)) return decoded(exit.value)
+                return Effect.failCause(
+                  timedOut && Cause.isInterruptedOnly(exit.cause) ? Cause.fail(timeoutError()) : exit.cause
+                )
+              },
+              // The caller was interrupted: so is its request.
+              onFailure: (cause) => {
+                clearTimeout(timer)
+                return Effect.zipRight(Fiber.interrupt(child), Effect.failCause(cause))
+              }
+            })
           })
         })
       )
