@@ -55,8 +55,6 @@ const requestCounter = (endpoint: string): Metric.Metric.Counter<number> => {
 }
 
 const disabled = () => true
-const succeedTrue = Effect.succeed(true)
-const succeedFalse = Effect.succeed(false)
 
 /** The clock of the default runtime: attempts on it time out with a plain timer (see `request`). */
 const liveClock: Clock.Clock = Effect.runSync(Effect.clock)
@@ -153,57 +151,60 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
           // and cap a client with (effectively) no limit at about 1000 calls/s.
           if (wait < 1) {
             lastSent = now
-            return waited ? succeedTrue : succeedFalse
+            return Effect.succeed(waited)
           }
           return Effect.zipRight(clock.sleep(Duration.millis(wait)), pace(clock, true))
         })
       const consumeOptions = {
         key: `${key}:${group}`,
         limit: rate.limit,
-        window: rate.window,
+        // Decoded once: the limiter decodes it on every call.
+        window: Duration.decode(rate.window),
         algorithm: "token-bucket",
         onExceeded: "delay"
       } as const
-      // Succeeds with whether the caller had to wait, measured on the clock: a limiter may wait itself (the
-      // Redis one does) and hand back a token that is due now.
-      const take = Effect.clockWith((clock) => {
-        const before = clock.unsafeCurrentTimeMillis()
-        return Effect.matchEffect(limiter.consume(consumeOptions), {
-          onFailure: (error) =>
-            Effect.fail(TrackingMoreError.transport("other", undefined, {
-              serverMessage: `rate limiter unavailable: ${error.reason}`
-            })),
-          onSuccess: (result) => {
-            // The common case, a token due now and no pacing wait, is decided here without further steps.
-            if (Duration.isZero(result.delay)) {
-              const now = clock.unsafeCurrentTimeMillis()
-              if (lastSent + spacing - now < 1) {
-                lastSent = now
-                return now > before ? succeedTrue : succeedFalse
+      // Takes a token, then continues with whether the caller had to wait, measured on the clock: a limiter may
+      // wait itself (the Redis one does) and hand back a token that is due now.
+      const take = <A, E>(then: (waited: boolean) => Effect.Effect<A, E>) =>
+        Effect.clockWith((clock) => {
+          const before = clock.unsafeCurrentTimeMillis()
+          return Effect.matchEffect(limiter.consume(consumeOptions), {
+            onFailure: (error) =>
+              Effect.fail(TrackingMoreError.transport("other", undefined, {
+                serverMessage: `rate limiter unavailable: ${error.reason}`
+              })),
+            onSuccess: (result) => {
+              // The common case, a token due now and no pacing wait, is decided here without further steps.
+              if (Duration.isZero(result.delay)) {
+                const now = clock.unsafeCurrentTimeMillis()
+                if (lastSent + spacing - now < 1) {
+                  lastSent = now
+                  return then(now > before)
+                }
               }
+              return Effect.flatMap(
+                Duration.isZero(result.delay)
+                  ? pace(clock, false)
+                  : Effect.zipRight(clock.sleep(result.delay), pace(clock, true)),
+                (waited) => then(waited || clock.unsafeCurrentTimeMillis() > before)
+              )
             }
-            return Effect.map(
-              Duration.isZero(result.delay)
-                ? pace(clock, false)
-                : Effect.zipRight(clock.sleep(result.delay), pace(clock, true)),
-              (waited) => waited || clock.unsafeCurrentTimeMillis() > before
-            )
-          }
+          })
         })
-      })
       // Only a caller that slept for its token can have missed a cooldown that started meanwhile. A prober
       // interrupted (or failing) while it waits for its token hands the probe on: otherwise every other caller
       // on the key would wait for it forever.
       const awaitKey: Gate.Gate["await"] = (gateKey, awaitOptions) =>
         Effect.uninterruptibleMask((restore) =>
           Effect.flatMap(restore(gate.await(gateKey, awaitOptions)), (pass) => {
-            const afterToken = Effect.flatMap(take, (waited) =>
+            const afterToken = take((waited) =>
               pass === "probe" || !waited
                 ? Effect.succeed(pass)
                 : Effect.flatMap(
                   gate.state(gateKey),
                   (state) => state._tag === "Open" ? Effect.succeed(pass) : awaitKey(gateKey, awaitOptions)
-                ))
+                )
+            )
             return pass === "probe"
               ? Effect.onExit(restore(afterToken), (exit) => Exit.isSuccess(exit) ? Effect.void : gate.settle(gateKey, false))
               : restore(afterToken)
