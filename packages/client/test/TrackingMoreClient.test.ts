@@ -250,6 +250,34 @@ describe("TrackingMoreClient (fake HttpClient)", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.live("the attempt timeout holds through HttpClient.followRedirects, whose second request is a new one", () => {
+    const urls: Array<string> = []
+    const redirecting = HttpClient.make((request, url, signal) =>
+      Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
+        urls.push(url.pathname)
+        if (url.pathname.endsWith("/carriers")) {
+          resume(Effect.succeed(HttpClientResponse.fromWeb(
+            request,
+            new Response(null, { status: 302, headers: { location: "http://tm.test/v2/elsewhere" } })
+          )))
+          return
+        }
+        // The redirected request stalls until its own signal is aborted.
+        signal.addEventListener("abort", () =>
+          resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: signal.reason }))))
+      })
+    )
+    const layer = TrackingMoreClient.layer({ ...options, attemptTimeout: "50 millis", policy: { serverError: { maxRetries: 0 } } })
+      .pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, HttpClient.followRedirects(redirecting))))
+    return Effect.gen(function*() {
+      const started = Date.now()
+      const error = yield* Effect.flip(Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (client) => client.carriers))
+      assert.isTrue(error._tag === "TransportError" && error.kind === "timeout")
+      assert.deepStrictEqual(urls, ["/v2/carriers", "/v2/elsewhere"])
+      assert.isBelow(Date.now() - started, 2_000)
+    }).pipe(Effect.provide(layer))
+  })
+
   it.live("an attempt timeout longer than a timer can wait (or infinite) is no timeout, not an instant one", () => {
     const slow = Layer.succeed(
       HttpClient.HttpClient,
