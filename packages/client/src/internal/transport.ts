@@ -323,19 +323,24 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
               timedOut = true
               child.unsafeInterruptAsFork(fiber.id())
             }, attemptTimeoutMillis)
-            return Effect.matchCauseEffect(restore(Fiber.await(child)), {
-              onSuccess: (exit) => {
+            // The child's exit, observed directly (`Fiber.await` would first send the child a message).
+            const childExit = Effect.async<Exit.Exit<RawResponse, TrackingMoreError.TrackingMoreError>>((resume) => {
+              const observer = (exit: Exit.Exit<RawResponse, TrackingMoreError.TrackingMoreError>) =>
+                resume(Effect.succeed(exit))
+              child.addObserver(observer)
+              // The caller is interrupted: so is its request, and the caller waits for it to end.
+              return Effect.suspend(() => {
                 clearTimeout(timer)
-                if (Exit.isSuccess(exit)) return decoded(exit.value)
-                return Effect.failCause(
-                  timedOut && Cause.isInterruptedOnly(exit.cause) ? Cause.fail(timeoutError()) : exit.cause
-                )
-              },
-              // The caller was interrupted: so is its request.
-              onFailure: (cause) => {
-                clearTimeout(timer)
-                return Effect.zipRight(Fiber.interrupt(child), Effect.failCause(cause))
-              }
+                child.removeObserver(observer)
+                return Fiber.interrupt(child)
+              })
+            })
+            return Effect.flatMap(restore(childExit), (exit) => {
+              clearTimeout(timer)
+              if (Exit.isSuccess(exit)) return decoded(exit.value)
+              return Effect.failCause(
+                timedOut && Cause.isInterruptedOnly(exit.cause) ? Cause.fail(timeoutError()) : exit.cause
+              )
             })
           })
         })
