@@ -282,7 +282,6 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
         Effect.withFiberRuntime<A, TrackingMoreError.TrackingMoreError>((fiber) => {
           // What `Metric.increment` does, without its runtime steps.
           counter.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
-          const outerDisabledWhen = fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)
           const outerRedacted = fiber.getFiberRef(Headers.currentRedactedNames)
           const span = fiber.currentSpan?._tag === "Span" ? fiber.currentSpan : undefined
           span?.attribute("http.request.method", spec.method)
@@ -292,11 +291,7 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
             FiberRef.set(HttpClient.currentTracerDisabledWhen, disabled),
             FiberRef.set(Headers.currentRedactedNames, withKeyHeader(outerRedacted))
           )
-          const restoreRefs = Effect.zipRight(
-            FiberRef.set(HttpClient.currentTracerDisabledWhen, outerDisabledWhen),
-            FiberRef.set(Headers.currentRedactedNames, outerRedacted)
-          )
-          // Runs after the refs are restored.
+          // Runs after the exchange, and after the caller's refs are restored when they were set.
           const decoded = (raw: RawResponse) =>
             Effect.suspend(() => {
               span?.attribute("http.response.status_code", raw.status)
@@ -304,7 +299,11 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
               return Either.isRight(result) ? Effect.succeed(result.right) : Effect.fail(result.left)
             })
           if (clock !== liveClock || !attemptTimeoutOn) {
-            // Any other clock (a TestClock) decides the timeout itself.
+            // Any other clock (a TestClock) decides the timeout itself; the refs are set and restored around it.
+            const restoreRefs = Effect.zipRight(
+              FiberRef.set(HttpClient.currentTracerDisabledWhen, fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)),
+              FiberRef.set(Headers.currentRedactedNames, outerRedacted)
+            )
             const timed = clock === liveClock
               ? safeExchange
               : Effect.timeoutFail(safeExchange, { duration: options.attemptTimeout, onTimeout: timeoutError })
