@@ -40,10 +40,6 @@ export const LenientBoolean: Schema.Schema<boolean, boolean | string | number> =
   }
 )
 
-/** An optional wire field that may be missing or `null`, renamed from its snake_case key. */
-const wire = <A, I>(schema: Schema.Schema<A, I>, key: string) =>
-  Schema.optionalWith(schema, { nullable: true, exact: true }).pipe(Schema.fromKey(key))
-
 /** An optional request field, renamed to its snake_case key on the wire. */
 const field = <A, I>(schema: Schema.Schema<A, I>, key: string) =>
   Schema.optionalWith(schema, { exact: true }).pipe(Schema.fromKey(key))
@@ -358,9 +354,9 @@ export const listQueryParams = (query: ListQuery): Record<string, string> => {
  * @category schemas
  */
 export class TrackingPage extends Schema.Class<TrackingPage>("@trackingmore-effect/client/TrackingPage")({
-  page: wire(LenientNumber, "page"),
-  limit: wire(LenientNumber, "limit"),
-  total: wire(LenientNumber, "total"),
+  page: Wire.nullable(LenientNumber, "page"),
+  limit: Wire.nullable(LenientNumber, "limit"),
+  total: Wire.nullable(LenientNumber, "total"),
   items: Schema.optionalWith(Schema.Array(Tracking), { nullable: true, default: () => [] })
 }) {}
 
@@ -371,10 +367,10 @@ export class TrackingPage extends Schema.Class<TrackingPage>("@trackingmore-effe
  * @category schemas
  */
 export class BatchItemError extends Schema.Class<BatchItemError>("@trackingmore-effect/client/BatchItemError")({
-  trackingNumber: wire(Schema.String, "tracking_number"),
-  carrierCode: wire(Schema.String, "carrier_code"),
+  trackingNumber: Wire.nullable(Schema.String, "tracking_number"),
+  carrierCode: Wire.nullable(Schema.String, "carrier_code"),
   code: LenientNumber,
-  message: wire(Schema.String, "message")
+  message: Wire.nullable(Schema.String, "message")
 }) {}
 
 const items = <A, I>(schema: Schema.Schema<A, I>) =>
@@ -387,8 +383,8 @@ const items = <A, I>(schema: Schema.Schema<A, I>) =>
  * @category schemas
  */
 export class BatchResult extends Schema.Class<BatchResult>("@trackingmore-effect/client/BatchResult")({
-  submitted: wire(LenientNumber, "submitted"),
-  added: wire(LenientNumber, "added"),
+  submitted: Wire.nullable(LenientNumber, "submitted"),
+  added: Wire.nullable(LenientNumber, "added"),
   trackings: items(Tracking),
   errors: items(BatchItemError)
 }) {}
@@ -400,8 +396,8 @@ export class BatchResult extends Schema.Class<BatchResult>("@trackingmore-effect
  * @category schemas
  */
 export class UpdateManyResult extends Schema.Class<UpdateManyResult>("@trackingmore-effect/client/UpdateManyResult")({
-  submitted: wire(LenientNumber, "submitted"),
-  updated: wire(LenientNumber, "updated"),
+  submitted: Wire.nullable(LenientNumber, "submitted"),
+  updated: Wire.nullable(LenientNumber, "updated"),
   trackings: items(Tracking),
   errors: items(BatchItemError)
 }) {}
@@ -413,8 +409,8 @@ export class UpdateManyResult extends Schema.Class<UpdateManyResult>("@trackingm
  * @category schemas
  */
 export class DeleteManyResult extends Schema.Class<DeleteManyResult>("@trackingmore-effect/client/DeleteManyResult")({
-  submitted: wire(LenientNumber, "submitted"),
-  deleted: wire(LenientNumber, "deleted"),
+  submitted: Wire.nullable(LenientNumber, "submitted"),
+  deleted: Wire.nullable(LenientNumber, "deleted"),
   trackings: items(TrackingRef),
   errors: items(BatchItemError)
 }) {}
@@ -436,11 +432,11 @@ export class RealtimeResult extends Schema.Class<RealtimeResult>("@trackingmore-
  * @category schemas
  */
 export class UserInfo extends Schema.Class<UserInfo>("@trackingmore-effect/client/UserInfo")({
-  userId: wire(Schema.Union(Schema.String, Schema.Number), "user_id"),
-  email: wire(Schema.String, "email"),
-  phone: wire(Schema.String, "phone"),
-  regtime: wire(Schema.String, "regtime"),
-  balance: wire(LenientNumber, "balance")
+  userId: Wire.nullable(Schema.Union(Schema.String, Schema.Number), "user_id"),
+  email: Wire.nullable(Schema.String, "email"),
+  phone: Wire.nullable(Schema.String, "phone"),
+  regtime: Wire.nullable(Schema.String, "regtime"),
+  balance: Wire.nullable(LenientNumber, "balance")
 }) {}
 
 /**
@@ -465,9 +461,9 @@ export type StatusCounts = Schema.Schema.Type<typeof StatusCounts>
  */
 export class Carrier extends Schema.Class<Carrier>("@trackingmore-effect/client/Carrier")({
   code: Schema.String,
-  name: wire(Schema.String, "name"),
-  countryCode: wire(Schema.String, "country_code"),
-  type: wire(Schema.String, "type"),
-  homepage: wire(Schema.String, "homepage"),
-  phone: wire(Schema.String, "phone")
+  name: Wire.nullable(Schema.String, "name"),
+  countryCode: Wire.nullable(Schema.String, "country_code"),
+  type: Wire.nullable(Schema.String, "type"),
+  homepage: Wire.nullable(Schema.String, "homepage"),
+  phone: Wire.nullable(Schema.String, "phone")
 }) {}

@@ -44,9 +44,13 @@ export const array = (decode: FastDecoder<unknown>): Reader => (value) => {
   return out
 }
 
+/** The property signature of an optional field that may be missing or `null` on the wire, renamed from `key`. */
+export const nullable = <A, I>(schema: Schema.Schema<A, I>, key: string) =>
+  Schema.optionalWith(schema, { nullable: true, exact: true }).pipe(Schema.fromKey(key))
+
 /** An optional field that may be missing or `null` on the wire. */
 export const optional = <A, I>(schema: Schema.Schema<A, I>, key: string, read: Reader) => ({
-  signature: Schema.optionalWith(schema, { nullable: true, exact: true }).pipe(Schema.fromKey(key)),
+  signature: nullable(schema, key),
   key,
   required: false,
   read
