@@ -161,15 +161,10 @@ export const run: {
         metrics.attempts.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
         return Effect.matchEffect(attempt, {
           onSuccess: (value) =>
-            settle === undefined
-              ? Effect.map(budget.deposit(options.key), () => {
-                finish("ok")
-                return Option.some(value)
-              })
-              : Effect.flatMap(budget.deposit(options.key), () => {
-                finish("ok")
-                return Effect.as(settle(true), Option.some(value))
-              }),
+            Effect.flatMap(budget.deposit(options.key), () => {
+              finish("ok")
+              return settle === undefined ? Effect.succeed(Option.some(value)) : Effect.as(settle(true), Option.some(value))
+            }),
           onFailure: (error) => afterFailure(error, settle ?? settleOpen)
         })
       })
