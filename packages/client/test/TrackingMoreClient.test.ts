@@ -46,6 +46,20 @@ const withClient = <A, E>(
   f: (client: TrackingMoreClient.TrackingMoreClient) => Effect.Effect<A, E>
 ) => Effect.provide(Effect.flatMap(TrackingMoreClient.TrackingMoreClient, f), TrackingMoreClient.layer(options).pipe(Layer.provide(httpLayer)))
 
+/** A client with the given attempt timeout over `http`, and no retries: a timed-out attempt ends the call. */
+const timeoutLayer = (http: HttpClient.HttpClient, attemptTimeout: Duration.DurationInput) =>
+  TrackingMoreClient.layer({ ...options, attemptTimeout, policy: { serverError: { maxRetries: 0 } } })
+    .pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, http)))
+
+/** An HttpClient that counts its requests and never answers (nor listens to its abort signal). */
+const neverAnswering = () => {
+  let requests = 0
+  const http = HttpClient.make(() => Effect.zipRight(Effect.sync(() => void requests++), Effect.never))
+  return { http, requests: () => requests }
+}
+
+const carriers = Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (client) => client.carriers)
+
 const knownKeys = new Set(Object.keys(Tracking.Tracking.fields).concat([
   "tracking_number", "carrier_code", "created_at", "updated_at", "order_id", "customer_name", "customer_email",
   "customer_phone", "logistics_channel", "original_country", "destination_country", "origin_info", "destination_info",
@@ -190,64 +204,47 @@ describe("TrackingMoreClient (fake HttpClient)", () => {
     }))
 
   it.effect("on the TestClock, an attempt with no answer times out after attemptTimeout", () => {
-    let requests = 0
-    const hanging = Layer.succeed(
-      HttpClient.HttpClient,
-      HttpClient.make(() => Effect.zipRight(Effect.sync(() => void requests++), Effect.never))
-    )
-    const layer = TrackingMoreClient.layer({ ...options, attemptTimeout: "2 seconds", policy: { serverError: { maxRetries: 0 } } })
-      .pipe(Layer.provide(hanging))
+    const hanging = neverAnswering()
     return Effect.gen(function*() {
-      const call = yield* Effect.fork(Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (client) => client.carriers))
+      const call = yield* Effect.fork(carriers)
       yield* TestClock.adjust("1999 millis")
       assert.isNull(call.unsafePoll(), "still waiting for its answer")
       yield* TestClock.adjust("1 millis")
       // No retries allowed: the call fails with the timeout.
       const error = yield* Effect.flip(Fiber.join(call))
       assert.isTrue(error._tag === "TransportError" && error.kind === "timeout")
-      assert.strictEqual(requests, 1)
-    }).pipe(Effect.provide(layer))
+      assert.strictEqual(hanging.requests(), 1)
+    }).pipe(Effect.provide(timeoutLayer(hanging.http, "2 seconds")))
   })
 
   it.live("on the live clock, the attempt timeout aborts the request's signal", () => {
     const aborted: Array<boolean> = []
-    const hanging = Layer.succeed(
-      HttpClient.HttpClient,
-      HttpClient.make((request, _url, signal) =>
-        Effect.async<never, HttpClientError.RequestError>((resume) => {
-          signal.addEventListener("abort", () => {
-            aborted.push(true)
-            resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: signal.reason })))
-          })
+    const hanging = HttpClient.make((request, _url, signal) =>
+      Effect.async<never, HttpClientError.RequestError>((resume) => {
+        signal.addEventListener("abort", () => {
+          aborted.push(true)
+          resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: signal.reason })))
         })
-      )
+      })
     )
-    const layer = TrackingMoreClient.layer({ ...options, attemptTimeout: "50 millis", policy: { deadline: "100 millis" } })
-      .pipe(Layer.provide(hanging))
     return Effect.gen(function*() {
       const started = Date.now()
-      const error = yield* Effect.flip(Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (client) => client.carriers))
+      const error = yield* Effect.flip(carriers)
       assert.isTrue(error._tag === "TransportError" && error.kind === "timeout")
       assert.deepStrictEqual(aborted, [true])
       assert.isBelow(Date.now() - started, 2_000)
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(timeoutLayer(hanging, "50 millis")))
   })
 
   it.live("on the live clock, an HttpClient that ignores its signal still times out", () => {
-    let requests = 0
-    const deaf = Layer.succeed(
-      HttpClient.HttpClient,
-      HttpClient.make(() => Effect.zipRight(Effect.sync(() => void requests++), Effect.never))
-    )
-    const layer = TrackingMoreClient.layer({ ...options, attemptTimeout: "50 millis", policy: { serverError: { maxRetries: 0 } } })
-      .pipe(Layer.provide(deaf))
+    const deaf = neverAnswering()
     return Effect.gen(function*() {
       const started = Date.now()
-      const error = yield* Effect.flip(Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (client) => client.carriers))
+      const error = yield* Effect.flip(carriers)
       assert.isTrue(error._tag === "TransportError" && error.kind === "timeout")
-      assert.strictEqual(requests, 1)
+      assert.strictEqual(deaf.requests(), 1)
       assert.isBelow(Date.now() - started, 2_000)
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(timeoutLayer(deaf.http, "50 millis")))
   })
 
   it.live("the attempt timeout holds through HttpClient.followRedirects, whose second request is a new one", () => {
@@ -267,15 +264,13 @@ describe("TrackingMoreClient (fake HttpClient)", () => {
           resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: signal.reason }))))
       })
     )
-    const layer = TrackingMoreClient.layer({ ...options, attemptTimeout: "50 millis", policy: { serverError: { maxRetries: 0 } } })
-      .pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, HttpClient.followRedirects(redirecting))))
     return Effect.gen(function*() {
       const started = Date.now()
-      const error = yield* Effect.flip(Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (client) => client.carriers))
+      const error = yield* Effect.flip(carriers)
       assert.isTrue(error._tag === "TransportError" && error.kind === "timeout")
       assert.deepStrictEqual(urls, ["/v2/carriers", "/v2/elsewhere"])
       assert.isBelow(Date.now() - started, 2_000)
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(timeoutLayer(HttpClient.followRedirects(redirecting), "50 millis")))
   })
 
   it.live("an attempt timeout longer than a timer can wait (or infinite) is no timeout, not an instant one", () => {
@@ -288,9 +283,8 @@ describe("TrackingMoreClient (fake HttpClient)", () => {
     return Effect.gen(function*() {
       for (const attemptTimeout of ["30 days", Duration.infinity] as const) {
         const layer = TrackingMoreClient.layer({ ...options, attemptTimeout }).pipe(Layer.provide(slow))
-        const carriers = yield* Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (client) => client.carriers)
-          .pipe(Effect.provide(layer))
-        assert.deepStrictEqual(carriers, [])
+        const list = yield* Effect.provide(carriers, layer)
+        assert.deepStrictEqual(list, [])
       }
     })
   })
@@ -307,7 +301,7 @@ describe("TrackingMoreClient (fake HttpClient)", () => {
       )
     )
     return Effect.gen(function*() {
-      yield* Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (client) => client.carriers)
+      yield* carriers
       yield* Effect.sleep("20 millis")
       assert.strictEqual(signals.length, 1)
       assert.isFalse(signals[0]!.aborted)
