@@ -46,7 +46,10 @@ export const renderCodeTable = (): string => {
     `| any HTTP | \`MalformedResponse\` | — | A body lost on the way: empty, an HTML page, truncated JSON. | ${describe(TrackingMoreError.malformed(200, "invalid-json", ""))} |`,
     `| HTTP ≥ 500 | \`MalformedResponse\` | — | JSON without an envelope, or data of an unexpected shape. | ${describe(TrackingMoreError.malformed(502, "no-envelope", ""))} |`,
     `| HTTP < 500 | \`MalformedResponse\` | — | JSON without an envelope, or data of an unexpected shape. | ${describe(TrackingMoreError.malformed(200, "unexpected-shape", ""))} |`,
-    `| — | \`TransportError\` | — | Reset, refused or timed out: no answer. | ${describe(TrackingMoreError.transport("reset", undefined))} |`
+    `| any HTTP | \`MalformedResponse\` | — | A body larger than the client accepts (\`too-large\`), not read to the end. | ${describe(TrackingMoreError.malformed(200, "too-large", ""))} |`,
+    `| — | \`TransportError\` | — | Reset, refused or timed out: no answer. | ${describe(TrackingMoreError.transport("reset", undefined))} |`,
+    `| — | \`TransportError\` | — | The request could not be sent (\`invalid-request\`): a URL or header the HTTP client refuses. | ${describe(TrackingMoreError.transport("invalid-request", undefined))} |`,
+    `| — | \`DeadlineExceeded\` | — | The call would have waited (cooldown, probe, rate limit) past its deadline; nothing was sent. | ${describe(TrackingMoreError.deadlineExceeded("rate-limit", 0))} |`
   ]
   return [
     beginMarker,

@@ -45,7 +45,8 @@ export type GateState = Data.TaggedEnum<{
 export const GateState = Data.taggedEnum<GateState>()
 
 /**
- * The key cools past the caller's deadline: waiting would be pointless, so the caller fails now.
+ * The caller would wait past its deadline (`waitingFor`: a cooldown, by default; a probe in flight; the rate
+ * limit, for a gate that also paces): waiting would be pointless, so the caller fails now.
  *
  * @since 0.1.0
  * @category errors
@@ -53,6 +54,7 @@ export const GateState = Data.taggedEnum<GateState>()
 export class DeadlineExceeded extends Data.TaggedError("DeadlineExceeded")<{
   readonly until: number
   readonly deadline: number
+  readonly waitingFor?: TrackingMoreError.WaitingFor | undefined
 }> {}
 
 /**
@@ -169,8 +171,17 @@ export const makeMemory: Effect.Effect<Gate> = Effect.sync(() => {
           return Effect.fail(new DeadlineExceeded({ until: next.until, deadline: options?.deadline ?? now }))
         case "sleep":
           return Effect.zipRight(Effect.sleep(Duration.millis(next.millis)), awaitKey(key, options))
-        case "join":
-          return Effect.zipRight(Deferred.await(next.probe), awaitKey(key, options))
+        case "join": {
+          // The probe's outcome is awaited no longer than the caller's deadline.
+          const deadline = options?.deadline
+          const joined = deadline === undefined || !Number.isFinite(deadline)
+            ? Deferred.await(next.probe)
+            : Effect.timeoutFail(Deferred.await(next.probe), {
+              duration: Duration.millis(Math.max(0, deadline - now)),
+              onTimeout: () => new DeadlineExceeded({ until: deadline, deadline, waitingFor: "probe" })
+            })
+          return Effect.zipRight(joined, awaitKey(key, options))
+        }
       }
     })
 

@@ -7,10 +7,12 @@
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleInterval from "effect/ScheduleInterval"
 import * as Backoff from "./Backoff.js"
+import * as Options from "./Options.js"
 import type * as TrackingMoreError from "./TrackingMoreError.js"
 
 /**
@@ -211,6 +213,57 @@ export const config = (options: PolicyOptions = {}, base: PolicyConfig = default
   deadline: Duration.decode(options.deadline ?? base.deadline)
 })
 
+type FieldCheck = "duration" | "count" | "halt"
+
+// Every field of `PolicyOptions` and how it is checked: a duration (≥ 0, finite), a count (whole, ≥ 0), a halt
+// (a duration, Infinity, or null for "until reset"). The deadline may be Infinity too.
+const policyFields: Record<keyof PolicyOptions, FieldCheck | Readonly<Record<string, FieldCheck>>> = {
+  tooManyRequests: { wait: "duration", maxCooldowns: "count" },
+  serviceUnavailable: { base: "duration", cap: "duration", maxRetries: "count" },
+  serverError: { base: "duration", cap: "duration", maxRetries: "count" },
+  notRegistered: { interval: "duration", maxRepolls: "count" },
+  authHalt: "halt",
+  billingHalt: "halt",
+  deadline: "halt"
+}
+
+const checkField = (option: string, value: unknown, check: FieldCheck): Either.Either<unknown, Options.InvalidOption> =>
+  value === undefined || (check === "halt" && value === null)
+    ? Either.void
+    : check === "count"
+    ? Options.integer(option, value, { min: 0 })
+    : Options.duration(option, value, { allowInfinite: check === "halt" })
+
+/**
+ * Checks policy overrides, then builds the config as {@link config} does; or names the first field that cannot
+ * work: an unknown field, a duration that does not parse or is negative, a count that is not a whole number
+ * ≥ 0. `prefix` goes before every field name in the error (`"policy."` among a client's options).
+ *
+ * @since 0.2.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { Policy } from "@trackingmore-effect/core"
+ * const checked = Policy.validate({ serviceUnavailable: { base: "soon" } })
+ * // Either.left(InvalidOption { option: "serviceUnavailable.base", … })
+ * ```
+ */
+export const validate = (options: unknown, prefix = ""): Either.Either<PolicyConfig, Options.InvalidOption> =>
+  Either.gen(function*() {
+    yield* Options.knownKeys(prefix === "" ? "policy" : prefix.replace(/\.$/, ""), options, Object.keys(policyFields))
+    const given = (options ?? {}) as Readonly<Record<string, unknown>>
+    for (const [field, check] of Object.entries(policyFields)) {
+      if (typeof check === "string") {
+        yield* checkField(`${prefix}${field}`, given[field], check)
+        continue
+      }
+      yield* Options.knownKeys(`${prefix}${field}`, given[field], Object.keys(check))
+      const section = (given[field] ?? {}) as Readonly<Record<string, unknown>>
+      for (const [name, sub] of Object.entries(check)) yield* checkField(`${prefix}${field}.${name}`, section[name], sub)
+    }
+    return config(options as PolicyOptions)
+  })
+
 /**
  * A rule decides for one tag.
  *
@@ -271,10 +324,15 @@ const haltBilling: Rule<unknown> = (_error, _state, config) =>
 // transport failure whatever the status. Anything else unreadable is retried only when the server erred (≥ 500).
 const lostInTransit: ReadonlySet<TrackingMoreError.MalformedKind> = new Set(["empty", "html", "invalid-json"])
 
+// A body over the size limit would be as large again: never retried.
 const malformed: Rule<TrackingMoreError.MalformedResponse> = (error, state, config) =>
-  error.code >= 500 || lostInTransit.has(error.kind)
+  error.kind !== "too-large" && (error.code >= 500 || lostInTransit.has(error.kind))
     ? serverBackoff("malformed")(error, state, config)
     : Effect.succeed(Decision.Fail())
+
+// A request the HTTP client could not send (a URL or header it refuses) fails the same way every time.
+const transport: Rule<TrackingMoreError.TransportError> = (error, state, config) =>
+  error.kind === "invalid-request" ? Effect.succeed(Decision.Fail()) : serverBackoff("transport")(error, state, config)
 
 /**
  * The default rule of every tag (DESIGN.md, "Default policy per code").
@@ -286,7 +344,7 @@ export const rules: Rules = {
   TooManyRequests: cooldown,
   ServiceUnavailable: backoff((config) => config.serviceUnavailable, "unavailable", false),
   ServerError: serverBackoff("server-error"),
-  TransportError: serverBackoff("transport"),
+  TransportError: transport,
   MalformedResponse: malformed,
   NotRegistered: repoll,
   Unauthorized: haltAuth,
@@ -310,7 +368,8 @@ export const rules: Rules = {
   NotFound: fail,
   MethodNotAllowed: fail,
   Conflict: fail,
-  UnknownStatus: fail
+  UnknownStatus: fail,
+  DeadlineExceeded: fail
 }
 
 /**

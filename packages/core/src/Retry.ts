@@ -218,12 +218,12 @@ export const run: {
 
     const settleOpen = (_confirmed: boolean) => Effect.void
 
+    // A wait at the gate past the deadline fails with the call's last answer, or, when nothing was answered yet,
+    // with `DeadlineExceeded`: nothing was sent, so no status code would be true.
     const gateFailure = (error: TrackingMoreError.TrackingMoreError | Gate.DeadlineExceeded) => {
-      const failure = error._tag === "DeadlineExceeded"
-        ? lastError ?? TrackingMoreError.fromCode(429, {
-          serverMessage: `the API key cools down until ${new Date(error.until).toISOString()}, after this call's deadline`
-        })
-        : error
+      const failure = TrackingMoreError.isTrackingMoreError(error)
+        ? error
+        : lastError ?? TrackingMoreError.deadlineExceeded(error.waitingFor ?? "cooldown", error.until)
       finish(failure._tag)
       return Effect.fail(failure)
     }

@@ -1,6 +1,6 @@
 /**
  * One `Schema.TaggedError` class per non-success TrackingMore status code, plus `UnknownStatus`,
- * `MalformedResponse` and `TransportError`, so that `Effect.catchTag("TrackingNotFound", …)` works per code.
+ * `MalformedResponse`, `TransportError` and `DeadlineExceeded`, so that `Effect.catchTag("TrackingNotFound", …)` works per code.
  *
  * @since 0.1.0
  */
@@ -136,7 +136,15 @@ export class UnknownStatus extends withTypeId(
  * @since 0.1.0
  * @category models
  */
-export const MalformedKind = Schema.Literal("empty", "html", "invalid-json", "no-envelope", "unexpected-shape", "other")
+export const MalformedKind = Schema.Literal(
+  "empty",
+  "html",
+  "invalid-json",
+  "no-envelope",
+  "unexpected-shape",
+  "too-large",
+  "other"
+)
 
 /**
  * @since 0.1.0
@@ -150,12 +158,14 @@ const malformedReasons: Record<MalformedKind, string> = {
   "invalid-json": "invalid or truncated JSON",
   "no-envelope": "JSON without a meta.code envelope",
   "unexpected-shape": "unexpected data shape",
+  "too-large": "the body is larger than the client accepts",
   "other": "unreadable answer"
 }
 
 /**
  * The answer could not be read as a TrackingMore envelope: an HTML page from a proxy, an empty body, truncated
- * JSON, data of an unexpected shape. `code` is the HTTP status; `kind` says what was wrong, `reason` says it in
+ * JSON, data of an unexpected shape, a body larger than the client accepts (`too-large`: it was not read to the
+ * end). `code` is the HTTP status; `kind` says what was wrong, `reason` says it in
  * words; `bodyExcerpt` holds at most 512 characters of what came.
  *
  * @since 0.1.0
@@ -172,12 +182,13 @@ export class MalformedResponse extends withTypeId(
 ) {}
 
 /**
- * What kind of transport failure happened.
+ * What kind of transport failure happened. `invalid-request` means the request could not even be sent (a URL
+ * or header the HTTP client refuses): nothing reached TrackingMore, and repeating it cannot help.
  *
  * @since 0.1.0
  * @category models
  */
-export const TransportErrorKind = Schema.Literal("reset", "refused", "timeout", "other")
+export const TransportErrorKind = Schema.Literal("reset", "refused", "timeout", "invalid-request", "other")
 
 /**
  * @since 0.1.0
@@ -186,7 +197,8 @@ export const TransportErrorKind = Schema.Literal("reset", "refused", "timeout", 
 export type TransportErrorKind = typeof TransportErrorKind.Type
 
 /**
- * No answer arrived: the connection was reset or refused, or the attempt timed out. `code` is always 0.
+ * No answer arrived: the connection was reset or refused, the attempt timed out, or the request could not be
+ * sent at all (`invalid-request`). `code` is always 0.
  *
  * @since 0.1.0
  * @category errors
@@ -196,6 +208,38 @@ export class TransportError extends withTypeId(
     code: Schema.Literal(0),
     kind: TransportErrorKind,
     cause: Schema.optional(Schema.Defect),
+    ...contextFields
+  })
+) {}
+
+/**
+ * What a call was waiting for when its deadline came: another caller's 429 cooldown of the key, the key's rate
+ * limit, or the probe that tests the key after a cooldown.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const WaitingFor = Schema.Literal("cooldown", "rate-limit", "probe")
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type WaitingFor = typeof WaitingFor.Type
+
+/**
+ * The call's deadline would pass before it could be sent: it had to wait (`waitingFor`) until `until` (epoch ms),
+ * after its deadline, so it fails now rather than wait in vain. Nothing was sent for it since its last answer;
+ * a call that got an answer before fails with that answer's error instead. `code` is always 0.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class DeadlineExceeded extends withTypeId(
+  Schema.TaggedError<DeadlineExceeded>()("DeadlineExceeded", {
+    code: Schema.Literal(0),
+    waitingFor: WaitingFor,
+    until: Schema.Number,
     ...contextFields
   })
 ) {}
@@ -262,7 +306,13 @@ export const classes = (Object.fromEntries(codeErrors.map((Class) => [Class.iden
  * @since 0.1.0
  * @category schemas
  */
-export const TrackingMoreError = Schema.Union(...codeErrors, UnknownStatus, MalformedResponse, TransportError)
+export const TrackingMoreError = Schema.Union(
+  ...codeErrors,
+  UnknownStatus,
+  MalformedResponse,
+  TransportError,
+  DeadlineExceeded
+)
 
 /**
  * Whether a value is any of this package's errors, also across duplicate installs of the package.
@@ -347,13 +397,47 @@ export const malformed = (
 export const transport = (
   kind: TransportErrorKind,
   cause: unknown,
-  context: ErrorContext = {}
+  context: ErrorContext = {},
+  detail?: string
 ): TransportError =>
   new TransportError({
     code: 0,
     kind,
     cause,
-    message: describe(transportMeaning[kind], context),
+    message: describe(
+      detail === undefined ? transportMeaning[kind] : `${transportMeaning[kind].slice(0, -1)}: ${truncate(detail, 200)}.`,
+      context
+    ),
+    ...compact(context)
+  })
+
+const waitingForMeaning: Record<WaitingFor, string> = {
+  "cooldown": "the API key cools down after a 429",
+  "rate-limit": "the API key's rate limit allows no earlier request",
+  "probe": "another call is testing the API key after a cooldown"
+}
+
+/**
+ * A `DeadlineExceeded` for a call that would have waited until `until` (epoch ms).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const deadlineExceeded = (
+  waitingFor: WaitingFor,
+  until: number,
+  context: ErrorContext = {}
+): DeadlineExceeded =>
+  new DeadlineExceeded({
+    code: 0,
+    waitingFor,
+    until,
+    message: describe(
+      `The call's deadline passes before it could be sent: ${waitingForMeaning[waitingFor]} until ${
+        Number.isFinite(until) ? new Date(until).toISOString() : "further notice"
+      }. Nothing was sent.`,
+      context
+    ),
     ...compact(context)
   })
 
@@ -361,6 +445,7 @@ const transportMeaning: Record<TransportErrorKind, string> = {
   reset: "The connection to TrackingMore was reset before an answer arrived.",
   refused: "The connection to TrackingMore was refused.",
   timeout: "TrackingMore did not answer before the attempt timed out.",
+  "invalid-request": "The request to TrackingMore could not be sent (nothing reached the server).",
   other: "The request to TrackingMore failed before an answer arrived."
 }
 

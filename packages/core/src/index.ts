@@ -10,6 +10,8 @@ export * as Backoff from "./Backoff.js"
 export * as Envelope from "./Envelope.js"
 /** @since 0.1.0 */
 export * as Gate from "./Gate.js"
+/** @since 0.2.0 */
+export * as Options from "./Options.js"
 /** @since 0.1.0 */
 export * as Policy from "./Policy.js"
 /** @since 0.1.0 */

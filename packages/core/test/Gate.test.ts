@@ -1,5 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as TestClock from "effect/TestClock"
 import * as fc from "effect/FastCheck"
 import * as Gate from "../src/Gate.js"
 import * as TrackingMoreError from "../src/TrackingMoreError.js"
@@ -64,4 +66,22 @@ describe("Gate (in memory)", () => {
         }
       })
     ), { fastCheck: { numRuns: 1000 } })
+})
+
+describe("Gate (in memory): waiting for a probe", () => {
+  it.effect("a caller behind a probe waits no longer than its deadline", () =>
+    Effect.gen(function*() {
+      const gate = yield* Gate.makeMemory
+      yield* gate.cooldown("k", 1_000)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(yield* gate.await("k"), "probe")
+      const waiter = yield* Effect.fork(Effect.flip(gate.await("k", { deadline: 6_000 })))
+      yield* TestClock.adjust("5 seconds")
+      const error = yield* Fiber.join(waiter)
+      assert.strictEqual(error._tag, "DeadlineExceeded")
+      if (error._tag === "DeadlineExceeded" && !TrackingMoreError.isTrackingMoreError(error)) {
+        assert.strictEqual(error.waitingFor, "probe")
+        assert.strictEqual(error.until, 6_000)
+      }
+    }))
 })

@@ -178,3 +178,19 @@ describe("Policy", () => {
       ), { fastCheck: { numRuns: 1000 } })
   })
 })
+
+describe("rules for what repeating cannot fix", () => {
+  it.effect("a request that could not be sent, or a body over the size limit, fails at once", () =>
+    Effect.gen(function*() {
+      const unsent = TrackingMoreError.transport("invalid-request", undefined, {}, "Invalid URL")
+      assert.match(unsent.message, /could not be sent \(nothing reached the server\): Invalid URL\./)
+      assert.strictEqual((yield* Policy.decide(unsent, state(), Policy.defaults))._tag, "Fail")
+      const tooLarge = TrackingMoreError.malformed(503, "too-large", "")
+      assert.strictEqual((yield* Policy.decide(tooLarge, state(), Policy.defaults))._tag, "Fail")
+      // The same status with a body lost on the way is still retried.
+      const lost = TrackingMoreError.malformed(503, "html", "<html>")
+      assert.strictEqual((yield* Policy.decide(lost, state(), Policy.defaults))._tag, "Retry")
+      const late = TrackingMoreError.deadlineExceeded("rate-limit", 60_000)
+      assert.strictEqual((yield* Policy.decide(late, state(), Policy.defaults))._tag, "Fail")
+    }))
+})

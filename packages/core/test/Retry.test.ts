@@ -249,11 +249,17 @@ describe("Retry", () => {
         const exit = yield* Effect.exit(Retry.run(call.attempt, { key, idempotent: true, deadline: "1 minute" }))
         assert.strictEqual(failureTag(exit), "TooManyRequests")
         assert.strictEqual(call.runs(), 1)
-        // The cooldown was still shared: another call on the key with a short deadline fails without an attempt.
+        // The cooldown was still shared: another call on the key with a short deadline fails without an attempt,
+        // with DeadlineExceeded (it got no answer, so no status code would be true) saying what it waited for.
         const other = scripted([200])
         const second = yield* Effect.exit(Retry.run(other.attempt, { key, idempotent: true, deadline: "30 seconds" }))
-        assert.strictEqual(failureTag(second), "TooManyRequests")
+        assert.strictEqual(failureTag(second), "DeadlineExceeded")
         assert.strictEqual(other.runs(), 0)
+        if (Exit.isFailure(second) && second.cause._tag === "Fail" && second.cause.error._tag === "DeadlineExceeded") {
+          assert.strictEqual(second.cause.error.waitingFor, "cooldown")
+          assert.strictEqual(second.cause.error.until, 120_000)
+          assert.match(second.cause.error.message, /cools down after a 429 until 1970-01-01T00:02:00\.000Z/)
+        } else assert.fail("expected a DeadlineExceeded failure")
       }).pipe(Effect.provide(memory)))
 
     it.effect("re-polls stop at the deadline", () =>
