@@ -1,7 +1,7 @@
 /**
  * Decoding of TrackingMore's response envelope `{ meta: { code, type, message }, data }` into data or a typed
  * error. Works whether the server mirrors the code in the HTTP status or always answers HTTP 200, and never
- * throws, for any bytes.
+ * throws, for any bytes and for any value given in place of a response.
  *
  * @since 0.1.0
  */
@@ -50,7 +50,15 @@ const decoder = new TextDecoder("utf-8", { fatal: false })
 
 /**
  * Decode one response. The envelope's `meta.code` decides when present; without usable JSON the HTTP status
- * decides (`MalformedResponse`, or the code's own error for a bare 401/403/404/405/409/429/500/503).
+ * decides (`MalformedResponse`, or the code's own error for a bare 401/403/404/405/409/429/500/503). JSON that
+ * is not an object (`null`, a number, a string, an array, a boolean) counts as no envelope, so a 429 or 503
+ * answering `null` is still `TooManyRequests` or `ServiceUnavailable`.
+ *
+ * Total: it never throws, whatever it is given, also a value that does not match {@link RawResponse} (it may
+ * come from untyped code): a missing or throwing `status` is status 0, a missing body is empty and a body that is
+ * neither text nor bytes is unreadable (`MalformedResponse` of kind `"other"` unless the status decides),
+ * headers that are missing, not an object, or throw are absent, and a header value is read only when it is a
+ * string or a finite number (an array gives its first string).
  *
  * @since 0.1.0
  * @category decoding
@@ -65,31 +73,46 @@ export const decode = (response: RawResponse): Either.Either<Success, TrackingMo
   try {
     return decodeUnsafe(response)
   } catch (cause) {
-    // Defensive: nothing above is expected to throw, but the contract is "never throws".
-    return Either.left(TrackingMoreError.malformed(safeStatus(response), "other", "", {}, `decoder failure: ${String(cause)}`))
+    // Last defence only: every read below is guarded, so nothing is expected to throw.
+    return Either.left(TrackingMoreError.malformed(readStatus(response), "other", "", {}, `decoder failure: ${describeCause(cause)}`))
+  }
+}
+
+// What was thrown may itself refuse to print (a throwing `toString`, a revoked proxy).
+const describeCause = (cause: unknown): string => {
+  try {
+    return String(cause)
+  } catch {
+    return "an unprintable value"
   }
 }
 
 const decodeUnsafe = (response: RawResponse): Either.Either<Success, TrackingMoreError.TrackingMoreError> => {
-  const status = safeStatus(response)
-  const text = typeof response.body === "string" ? response.body : decoder.decode(response.body)
+  const status = readStatus(response)
+  const text = readBody(response)
   // Only an error carries the context: a success (every call's path) reads no header.
-  const errorContext = (): TrackingMoreError.ErrorContext => ({
-    retryAfter: parseRetryAfter(
-      header(response.headers, "retry-after"),
-      header(response.headers, "date"),
-      response.receivedAt
-    ),
-    method: response.method,
-    endpoint: response.endpoint
-  })
-  const parsed = parseJson(text)
-  const meta = parsed.ok ? readMeta(parsed.value) : undefined
-  const data = parsed.ok ? (parsed.value as { readonly data?: unknown }).data : undefined
-  if (meta === undefined) {
+  const errorContext = (): TrackingMoreError.ErrorContext => {
+    const headers = property(response, "headers")
+    const receivedAt = property(response, "receivedAt")
+    return {
+      retryAfter: parseRetryAfter(
+        header(headers, "retry-after"),
+        header(headers, "date"),
+        typeof receivedAt === "number" && Number.isFinite(receivedAt) ? receivedAt : undefined
+      ),
+      method: stringOrUndefined(property(response, "method")),
+      endpoint: stringOrUndefined(property(response, "endpoint"))
+    }
+  }
+  const parsed = text === undefined ? undefined : parseJson(text)
+  const envelope = parsed !== undefined && parsed.ok ? readEnvelope(parsed.value) : undefined
+  if (envelope === undefined) {
     const context = errorContext()
     if (bareStatuses.has(status)) {
       return Either.left(TrackingMoreError.fromCode(status, context))
+    }
+    if (text === undefined || parsed === undefined) {
+      return Either.left(TrackingMoreError.malformed(status, "other", "", context, "body is neither text nor bytes"))
     }
     const kind: TrackingMoreError.MalformedKind = text.length === 0
       ? "empty"
@@ -98,15 +121,27 @@ const decodeUnsafe = (response: RawResponse): Either.Either<Success, TrackingMor
       : "no-envelope"
     return Either.left(TrackingMoreError.malformed(status, kind, text, context))
   }
+  const { data, meta } = envelope
   if (StatusCode.isSuccess(meta.code)) {
     return Either.right({ code: meta.code, message: meta.message ?? "", data })
   }
   return Either.left(TrackingMoreError.fromCode(meta.code, { ...errorContext(), serverMessage: meta.message }))
 }
 
-const readMeta = (value: unknown): { readonly code: number; readonly message: string | undefined } | undefined => {
-  if (typeof value !== "object" || value === null || !("meta" in value)) return undefined
-  const meta = (value as { readonly meta: unknown }).meta
+interface Meta {
+  readonly code: number
+  readonly message: string | undefined
+}
+
+/** The envelope of a parsed JSON value: `undefined` unless it is an object with an object `meta` and a code. */
+const readEnvelope = (value: unknown): { readonly meta: Meta; readonly data: unknown } | undefined => {
+  // `null`, numbers, strings, booleans and arrays are JSON but no envelope.
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined
+  const meta = readMeta((value as { readonly meta?: unknown }).meta)
+  return meta === undefined ? undefined : { meta, data: (value as { readonly data?: unknown }).data }
+}
+
+const readMeta = (meta: unknown): Meta | undefined => {
   if (typeof meta !== "object" || meta === null) return undefined
   const code = (meta as { readonly code?: unknown }).code
   const numeric = typeof code === "number" ? code : typeof code === "string" && /^\d+$/.test(code) ? Number(code) : NaN
@@ -125,15 +160,68 @@ const parseJson = (text: string): { readonly ok: true; readonly value: unknown }
 
 const looksLikeHtml = (text: string): boolean => /^\s*</.test(text)
 
-const safeStatus = (response: RawResponse): number =>
-  typeof response.status === "number" && Number.isSafeInteger(response.status) ? response.status : 0
+/**
+ * A property of a value of unknown shape: `undefined` when the value is not an object or the read throws (a
+ * getter, a proxy). The response may come from untyped code, and `decode` promises never to throw.
+ */
+const property = (value: unknown, key: string): unknown => {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return undefined
+  try {
+    return (value as Record<string, unknown>)[key]
+  } catch {
+    return undefined
+  }
+}
 
-const header = (headers: RawResponse["headers"], name: string): string | undefined => {
+const stringOrUndefined = (value: unknown): string | undefined => typeof value === "string" ? value : undefined
+
+const readStatus = (response: unknown): number => {
+  const status = property(response, "status")
+  return typeof status === "number" && Number.isSafeInteger(status) ? status : 0
+}
+
+/** The body as text; `undefined` when it is neither text nor bytes. A missing body is an empty one. */
+const readBody = (response: unknown): string | undefined => {
+  const body = property(response, "body")
+  if (typeof body === "string") return body
+  if (body === undefined || body === null) return ""
+  try {
+    // `instanceof` consults the prototype, which a proxy may refuse; a detached buffer cannot be decoded.
+    return ArrayBuffer.isView(body) || body instanceof ArrayBuffer ? decoder.decode(body) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A header value as text: a string, a finite number's digits, or an array's first string (Node's form). */
+const headerText = (value: unknown): string | undefined => {
+  if (typeof value === "string") return value
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : undefined
+  try {
+    // A proxy may throw from `isArray` (revoked) or from its elements' getters.
+    return Array.isArray(value) ? value.find((item): item is string => typeof item === "string") : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A header by case-insensitive name, from headers of unknown shape. */
+const header = (headers: unknown, name: string): string | undefined => {
   if (typeof headers !== "object" || headers === null) return undefined
-  const direct = headers[name]
+  const direct = headerText(property(headers, name))
   if (direct !== undefined) return direct
-  for (const key of Object.keys(headers)) {
-    if (key.toLowerCase() === name) return headers[key]
+  let keys: ReadonlyArray<string>
+  try {
+    keys = Object.keys(headers)
+  } catch {
+    // A proxy whose `ownKeys` throws.
+    return undefined
+  }
+  for (const key of keys) {
+    if (key.toLowerCase() === name) {
+      const value = headerText(property(headers, key))
+      if (value !== undefined) return value
+    }
   }
   return undefined
 }
@@ -150,7 +238,8 @@ export const parseRetryAfter = (
   dateHeader?: string | undefined,
   receivedAt?: number | undefined
 ): Duration.Duration | undefined => {
-  if (value === undefined) return undefined
+  // Checked, not trusted: the values may come from untyped code, and `decode` must not throw.
+  if (typeof value !== "string") return undefined
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) {
     const seconds = Number(trimmed)
@@ -158,9 +247,12 @@ export const parseRetryAfter = (
   }
   const at = Date.parse(trimmed)
   if (Number.isNaN(at)) return undefined
-  const reference = dateHeader !== undefined && !Number.isNaN(Date.parse(dateHeader))
-    ? Date.parse(dateHeader)
-    : receivedAt
+  const date = typeof dateHeader === "string" ? Date.parse(dateHeader) : NaN
+  const reference = !Number.isNaN(date)
+    ? date
+    : typeof receivedAt === "number" && Number.isFinite(receivedAt)
+    ? receivedAt
+    : undefined
   if (reference === undefined) return undefined
   return Duration.millis(Math.max(0, at - reference))
 }

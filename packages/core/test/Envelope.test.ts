@@ -4,6 +4,7 @@ import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
 import * as Envelope from "../src/Envelope.js"
 import * as StatusCode from "../src/StatusCode.js"
+import * as TrackingMoreError from "../src/TrackingMoreError.js"
 
 const envelope = (code: number, message = "server text", data: unknown = { id: "x" }) =>
   JSON.stringify({ meta: { code, type: "t", message }, data })
@@ -108,6 +109,200 @@ describe("Envelope.decode", () => {
     })
   })
 
+  describe("total: any value in place of a response", () => {
+    // Untyped callers can hand anything over: the type is cast away on purpose.
+    const decodeAny = (response: unknown) => Envelope.decode(response as Envelope.RawResponse)
+    const left = (response: unknown): TrackingMoreError.TrackingMoreError => {
+      const result = decodeAny(response)
+      if (Either.isRight(result)) return assert.fail(`expected an error, got ${JSON.stringify(result.right)}`)
+      assert.isTrue(TrackingMoreError.isTrackingMoreError(result.left))
+      return result.left
+    }
+    const malformed = (response: unknown): TrackingMoreError.MalformedResponse => {
+      const error = left(response)
+      if (error._tag !== "MalformedResponse") return assert.fail(`expected MalformedResponse, got ${error._tag}`)
+      return error
+    }
+    const nonObjectJson = ["null", "0", "-1.5", '"busy"', "[]", '[{"meta":{"code":200}}]', "true", "false"]
+
+    for (const [status, tag] of [[429, "TooManyRequests"], [503, "ServiceUnavailable"]] as const) {
+      for (const body of nonObjectJson) {
+        it(`JSON ${body} at HTTP ${status} is ${tag}, as a bare ${status} is`, () => {
+          const error = left({ status, headers: { "retry-after": "7" }, body })
+          assert.strictEqual(error._tag, tag)
+          assert.strictEqual(error.code, status)
+          assert.deepStrictEqual(error.retryAfter, Duration.seconds(7))
+        })
+      }
+    }
+
+    it("JSON that is not an object at HTTP 200 is MalformedResponse no-envelope, never a decoder failure", () => {
+      for (const body of nonObjectJson) {
+        const error = malformed({ status: 200, headers: {}, body })
+        assert.strictEqual(error.kind, "no-envelope")
+        assert.notInclude(error.reason, "decoder failure")
+      }
+    })
+
+    it("decode(undefined) and decode(null) are MalformedResponse of HTTP 0 with an empty body", () => {
+      for (const response of [undefined, null]) {
+        const error = malformed(response)
+        assert.strictEqual(error.code, 0)
+        assert.strictEqual(error.kind, "empty")
+      }
+    })
+
+    it("a value that is not an object is MalformedResponse of HTTP 0", () => {
+      for (const response of [42, "HTTP/1.1 429", true, Symbol("r"), 10n, () => 429]) {
+        assert.strictEqual(malformed(response).code, 0)
+      }
+    })
+
+    it("a status getter that throws is status 0; the envelope still decides", () => {
+      const withBody = (body: string) => ({
+        get status(): number {
+          throw new Error("status is gone")
+        },
+        headers: {},
+        body
+      })
+      assert.strictEqual(left(withBody(envelope(429)))._tag, "TooManyRequests")
+      const error = malformed(withBody(""))
+      assert.strictEqual(error.code, 0)
+      assert.strictEqual(error.kind, "empty")
+      assert.isTrue(Either.isRight(decodeAny(withBody(envelope(200)))))
+    })
+
+    it("a status that is not a safe integer is status 0", () => {
+      for (const status of ["429", NaN, 429.5, Infinity, null, {}, 2 ** 60]) {
+        assert.strictEqual(malformed({ status, headers: {}, body: "" }).code, 0)
+      }
+    })
+
+    it("a body that is neither text nor bytes is unreadable, and a bare status still decides", () => {
+      for (const body of [42, true, {}, { meta: { code: 200 } }, ["{}"], Symbol("b"), 1n]) {
+        const error = malformed({ status: 200, headers: {}, body })
+        assert.strictEqual(error.kind, "other")
+        assert.strictEqual(error.reason, "body is neither text nor bytes")
+        assert.strictEqual(left({ status: 429, headers: {}, body })._tag, "TooManyRequests")
+      }
+    })
+
+    it("a missing body is an empty one; an ArrayBuffer or any byte view is read as bytes", () => {
+      for (const body of [undefined, null]) {
+        assert.strictEqual(malformed({ status: 502, headers: {}, body }).kind, "empty")
+        assert.strictEqual(left({ status: 503, headers: {}, body })._tag, "ServiceUnavailable")
+      }
+      const bytes = new TextEncoder().encode(envelope(4017))
+      for (const body of [bytes.buffer, new DataView(bytes.buffer), bytes]) {
+        assert.strictEqual(left({ status: 200, headers: {}, body })._tag, "TrackingNotFound")
+      }
+    })
+
+    it("a body getter that throws, or a proxy body, is unreadable", () => {
+      const throwing = {
+        status: 503,
+        headers: {},
+        get body(): string {
+          throw new Error("body is gone")
+        }
+      }
+      assert.strictEqual(left(throwing)._tag, "ServiceUnavailable")
+      const { proxy, revoke } = Proxy.revocable({}, {})
+      revoke()
+      assert.strictEqual(malformed({ status: 200, headers: {}, body: proxy }).kind, "other")
+    })
+
+    it("headers that are missing, null or not an object are no headers", () => {
+      for (const headers of [undefined, null, "retry-after: 5", 5, true, Symbol("h")]) {
+        const error = left({ status: 429, headers, body: "" })
+        assert.strictEqual(error._tag, "TooManyRequests")
+        assert.isUndefined(error.retryAfter)
+      }
+    })
+
+    it("a numeric header value is read as its digits, an array as its first string, anything else is absent", () => {
+      const retryAfter = (headers: unknown) => left({ status: 429, headers, body: "" }).retryAfter
+      assert.deepStrictEqual(retryAfter({ "retry-after": 30 }), Duration.seconds(30))
+      assert.deepStrictEqual(retryAfter({ "Retry-After": ["12", "99"] }), Duration.seconds(12))
+      assert.deepStrictEqual(retryAfter({ "retry-after": [1, "4"] }), Duration.seconds(4))
+      for (const value of [NaN, -Infinity, 1.5, -3, [], [1], {}, null, true, 1n, Symbol("v")]) {
+        assert.isUndefined(retryAfter({ "retry-after": value }))
+      }
+      // An object is not coerced, even one that would print as a date: the arrival time is the reference instead.
+      const at = Date.parse("Wed, 21 Oct 2026 07:30:00 GMT")
+      const error = left({
+        status: 429,
+        headers: {
+          "retry-after": "Wed, 21 Oct 2026 07:31:00 GMT",
+          date: { toString: () => "Wed, 21 Oct 2026 07:20:00 GMT" }
+        },
+        body: "",
+        receivedAt: at
+      })
+      assert.deepStrictEqual(error.retryAfter, Duration.seconds(60))
+    })
+
+    it("header getters that throw and proxies that refuse every operation are absent", () => {
+      const getters = {
+        get "retry-after"(): string {
+          throw new Error("header is gone")
+        },
+        get "Retry-After"(): string {
+          throw new Error("header is gone")
+        }
+      }
+      const refusing = new Proxy({}, {
+        get: () => {
+          throw new Error("no get")
+        },
+        ownKeys: () => {
+          throw new Error("no keys")
+        }
+      })
+      const { proxy: revoked, revoke } = Proxy.revocable({}, {})
+      revoke()
+      const elementThrows = new Proxy(["5"], {
+        get: (target, key) => {
+          if (key === "0") throw new Error("no element")
+          return Reflect.get(target, key)
+        }
+      })
+      for (const headers of [getters, refusing, revoked, { "retry-after": revoked }, { "retry-after": elementThrows }]) {
+        const error = left({ status: 429, headers, body: "" })
+        assert.strictEqual(error._tag, "TooManyRequests")
+        assert.isUndefined(error.retryAfter)
+      }
+    })
+
+    it("a method, endpoint or arrival time of the wrong type is ignored", () => {
+      const error = left({
+        status: 429,
+        headers: { "retry-after": "Wed, 21 Oct 2026 07:31:00 GMT" },
+        body: "",
+        method: 1,
+        endpoint: { path: "/x" },
+        receivedAt: 10n
+      })
+      assert.strictEqual(error._tag, "TooManyRequests")
+      assert.isUndefined(error.method)
+      assert.isUndefined(error.endpoint)
+      assert.isUndefined(error.retryAfter)
+    })
+
+    it("parseRetryAfter ignores values of the wrong type", () => {
+      const parse = Envelope.parseRetryAfter as (value: unknown, date?: unknown, receivedAt?: unknown) => unknown
+      assert.isUndefined(parse(30))
+      assert.isUndefined(parse(null))
+      assert.isUndefined(parse("Wed, 21 Oct 2026 07:31:00 GMT", 5, "now"))
+      assert.isUndefined(parse("Wed, 21 Oct 2026 07:31:00 GMT", undefined, 1n))
+      assert.deepStrictEqual(
+        parse("Wed, 21 Oct 2026 07:31:00 GMT", {}, Date.parse("Wed, 21 Oct 2026 07:30:00 GMT")),
+        Duration.seconds(60)
+      )
+    })
+  })
+
   describe("properties", () => {
     const decodes = (body: string | Uint8Array, status: number, headers: Record<string, string>) => {
       const result = Envelope.decode({ status, headers, body })
@@ -128,5 +323,105 @@ describe("Envelope.decode", () => {
       fc.integer({ min: 0, max: 999 }),
       fc.record({ "retry-after": fc.string(), date: fc.string() }, { requiredKeys: [] })
     ], ([body, status, headers]) => decodes(body, status, headers), { fastCheck: { numRuns: 1000 } })
+
+    // Either a success with its code, or a Left holding one of this package's errors: never a throw.
+    const wellFormed = (response: unknown): boolean => {
+      const result = Envelope.decode(response as Envelope.RawResponse)
+      if (!Either.isEither(result)) return false
+      return Either.isRight(result)
+        ? result.right.code === 200 || result.right.code === 201
+        : TrackingMoreError.isTrackingMoreError(result.left)
+    }
+
+    const anything = fc.anything({
+      withBigInt: true,
+      withBoxedValues: true,
+      withDate: true,
+      withMap: true,
+      withSet: true,
+      withNullPrototype: true,
+      withObjectString: true,
+      withSparseArray: true,
+      withTypedArray: true
+    })
+
+    // Values whose reads throw: an object of throwing getters, a proxy that refuses, a revoked proxy. fast-check
+    // itself inspects what it generates, so it generates a marker and the property builds the value from it.
+    class Hostile {
+      constructor(readonly kind: "getters" | "refusing" | "revoked") {}
+    }
+    const build = (kind: Hostile["kind"]): unknown => {
+      const fail = (what: string) => () => {
+        throw new Error(what)
+      }
+      switch (kind) {
+        case "getters":
+          return Object.defineProperties({}, {
+            status: { get: fail("status"), enumerable: true },
+            headers: { get: fail("headers"), enumerable: true },
+            body: { get: fail("body"), enumerable: true },
+            "retry-after": { get: fail("retry-after"), enumerable: true }
+          })
+        case "refusing":
+          return new Proxy({}, {
+            get: fail("get"),
+            has: fail("has"),
+            ownKeys: fail("ownKeys"),
+            getPrototypeOf: fail("getPrototypeOf")
+          })
+        case "revoked": {
+          const { proxy, revoke } = Proxy.revocable({}, {})
+          revoke()
+          return proxy
+        }
+      }
+    }
+    const realize = (value: unknown): unknown => value instanceof Hostile ? build(value.kind) : value
+    // A record's fields and its headers' values may be hostile too.
+    const realizeResponse = (value: unknown): unknown => {
+      if (value instanceof Hostile || typeof value !== "object" || value === null || Array.isArray(value)) {
+        return realize(value)
+      }
+      const out: Record<string, unknown> = {}
+      for (const [key, field] of Object.entries(value)) {
+        out[key] = key === "headers" && typeof field === "object" && field !== null && !(field instanceof Hostile)
+          ? Object.fromEntries(Object.entries(field).map(([name, v]) => [name, realize(v)]))
+          : realize(field)
+      }
+      return out
+    }
+    const hostile = fc.constantFrom("getters" as const, "refusing" as const, "revoked" as const).map((kind) => new Hostile(kind))
+    const value = fc.oneof({ weight: 5, arbitrary: anything }, { weight: 1, arbitrary: hostile })
+
+    it.prop("never throws on anything at all, and a Left is a TrackingMoreError", [value], ([response]) =>
+      wellFormed(realize(response)), { fastCheck: { numRuns: 1000 } })
+
+    it.prop("never throws on records mixing anything into status, headers and body", [
+      fc.record({
+        status: fc.oneof(fc.integer({ min: 0, max: 999 }), value),
+        headers: fc.oneof(
+          fc.dictionary(fc.constantFrom("retry-after", "Retry-After", "date", "Date", "x"), value),
+          value
+        ),
+        body: fc.oneof(fc.json(), fc.jsonValue().map((v) => JSON.stringify(v)), fc.uint8Array({ maxLength: 64 }), value),
+        method: value,
+        endpoint: value,
+        receivedAt: fc.oneof(fc.integer(), value)
+      }, { requiredKeys: [] })
+    ], ([response]) => wellFormed(realizeResponse(response)), { fastCheck: { numRuns: 1000 } })
+
+    it.prop("JSON that is not an object at a bare status gives that status's catalogue error", [
+      fc.oneof(
+        fc.constant(null),
+        fc.boolean(),
+        fc.double(),
+        fc.string(),
+        fc.array(fc.jsonValue(), { maxLength: 4 })
+      ),
+      fc.constantFrom(401, 403, 404, 405, 409, 429, 500, 503)
+    ], ([json, status]) => {
+      const result = Envelope.decode({ status, headers: {}, body: JSON.stringify(json) })
+      return Either.isLeft(result) && result.left._tag === StatusCode.lookup(status)!.tag && result.left.code === status
+    }, { fastCheck: { numRuns: 500 } })
   })
 })
