@@ -57,11 +57,14 @@ export type TypeId = typeof TypeId
  * @category errors
  * @example
  * ```ts
- * import { isTrackingMoreError } from "@trackingmore-effect/promise"
+ * import { createClient, isTrackingMoreError } from "@trackingmore-effect/promise"
+ * const client = createClient({ apiKey: process.env.TRACKINGMORE_API_KEY! })
  * try {
- *   await client.get("ups", "1Z999AA10123456784")
+ *   await client.get("ups", "1Z999AA10123456784", { register: true })
  * } catch (e) {
  *   if (isTrackingMoreError(e) && e.tag === "TooManyRequests") console.log(e.code, e.retryAfter) // 429
+ * } finally {
+ *   await client.close()
  * }
  * ```
  */
