@@ -7,7 +7,8 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Policy from "@trackingmore-effect/core/Policy"
+import type * as Options from "@trackingmore-effect/core/Options"
+import type * as Policy from "@trackingmore-effect/core/Policy"
 import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -17,13 +18,14 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as ParseResult from "effect/ParseResult"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import type { CreateOutcome } from "./CreateOutcome.js"
 import * as internalBatch from "./internal/batch.js"
 import * as internalPoll from "./internal/poll.js"
 import * as internalSpan from "./internal/span.js"
+import * as internalOptions from "./internal/options.js"
 import * as Transport from "./internal/transport.js"
 import * as Tracking from "./Tracking.js"
 
@@ -62,8 +64,13 @@ export interface ClientOptions {
   } | undefined
   /** The timeout of one attempt (one HTTP request); default 30 seconds. */
   readonly attemptTimeout?: Duration.DurationInput | undefined
-  /** Trackings per batch call of `createMany`, `updateMany`, `deleteMany`; default and maximum 40. */
+  /** Trackings per batch call of `createMany`, `updateMany`, `deleteMany`: a whole number from 1 to 40 (default). */
   readonly batchSize?: number | undefined
+  /**
+   * The largest response body a call reads, in bytes; default 16 MiB. A longer answer is not downloaded further
+   * and the call fails with `MalformedResponse` of kind `too-large` (never retried).
+   */
+  readonly maxResponseBytes?: number | undefined
 }
 
 /**
@@ -188,7 +195,7 @@ export const TrackingMoreClient: Context.Tag<TrackingMoreClient, TrackingMoreCli
  * @since 0.1.0
  * @category constants
  */
-export const defaultBaseUrl = "https://api.trackingmore.com/v2"
+export const defaultBaseUrl: string = internalOptions.defaultBaseUrl
 
 /**
  * The documented limits: 1 request per second per key, 3 per second for realtime, 1 per second for list.
@@ -200,11 +207,7 @@ export const defaultRateLimits: {
   readonly default: RateLimit
   readonly realtime: RateLimit
   readonly list: RateLimit
-} = {
-  default: { limit: 1, window: "1 second" },
-  realtime: { limit: 3, window: "1 second" },
-  list: { limit: 1, window: "1 second" }
-}
+} = internalOptions.defaultRateLimits
 
 /**
  * The most trackings one batch call may carry.
@@ -212,7 +215,34 @@ export const defaultRateLimits: {
  * @since 0.1.0
  * @category constants
  */
-export const maxBatchSize = 40
+export const maxBatchSize: number = internalOptions.maxBatchSize
+
+/**
+ * The largest response body a call reads unless `maxResponseBytes` says otherwise: 16 MiB.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const defaultMaxResponseBytes: number = internalOptions.defaultMaxResponseBytes
+
+/**
+ * Checks a client's options as `make` does, without building anything: every option that cannot work (a batch
+ * size outside 1–40, a rate limit of 0, a duration that does not parse, a base URL that is not http(s), an
+ * API key a header cannot carry, an unknown option) fails with `InvalidOption`, whose `option` names it. The
+ * message never repeats the API key.
+ *
+ * @since 0.2.0
+ * @category validation
+ * @example
+ * ```ts
+ * import { TrackingMoreClient } from "@trackingmore-effect/client"
+ * import { Either, Redacted } from "effect"
+ * const checked = TrackingMoreClient.validateOptions({ apiKey: Redacted.make("k"), batchSize: 41 })
+ * if (Either.isLeft(checked)) console.log(checked.left.option) // "batchSize"
+ * ```
+ */
+export const validateOptions = (options: ClientOptions): Either.Either<ClientOptions, Options.InvalidOption> =>
+  Either.map(internalOptions.resolve(options), () => options)
 
 // Lone surrogates would make `encodeURIComponent` throw: they become U+FFFD, and the server's validation answers.
 const segment = (value: string): string =>
@@ -276,28 +306,21 @@ const chunk = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>
 
 
 /**
- * Builds a client. The gate, retry budget and rate limiter come from the context when provided
- * (`Gate.Gate`, `RetryBudget.RetryBudget`, `RateLimiter.RateLimiter`, e.g. shared through Redis) and are
- * in-memory, per client, otherwise.
+ * Builds a client. The options are checked first (see {@link validateOptions}): one that cannot work fails with
+ * `InvalidOption` naming it, before anything is built. The gate, retry budget and rate limiter come from the
+ * context when provided (`Gate.Gate`, `RetryBudget.RetryBudget`, `RateLimiter.RateLimiter`, e.g. shared through
+ * Redis) and are in-memory, per client, otherwise.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: ClientOptions): Effect.Effect<TrackingMoreClient, never, HttpClient.HttpClient> =>
+export const make = (
+  options: ClientOptions
+): Effect.Effect<TrackingMoreClient, Options.InvalidOption, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const limits = options.rateLimits ?? {}
-    const transport = yield* Transport.make({
-      apiKey: options.apiKey,
-      baseUrl: options.baseUrl ?? defaultBaseUrl,
-      policy: Policy.config(options.policy ?? {}),
-      rateLimits: {
-        default: limits.default ?? defaultRateLimits.default,
-        realtime: limits.realtime ?? defaultRateLimits.realtime,
-        list: limits.list ?? defaultRateLimits.list
-      },
-      attemptTimeout: Duration.decode(options.attemptTimeout ?? "30 seconds")
-    })
-    const batchSize = Math.max(1, Math.min(maxBatchSize, Math.floor(options.batchSize ?? maxBatchSize)))
+    const resolved = yield* internalOptions.resolve(options)
+    const transport = yield* Transport.make(resolved)
+    const batchSize = resolved.batchSize
     const span = (name: string, endpoint: string) =>
       internalSpan.withSpan(`TrackingMore.${name}`, {
         kind: "client",
@@ -616,31 +639,66 @@ export const make = (options: ClientOptions): Effect.Effect<TrackingMoreClient, 
  * )
  * ```
  */
-export const layer = (options: ClientOptions): Layer.Layer<TrackingMoreClient, never, HttpClient.HttpClient> =>
+export const layer = (
+  options: ClientOptions
+): Layer.Layer<TrackingMoreClient, Options.InvalidOption, HttpClient.HttpClient> =>
   Layer.effect(TrackingMoreClient, make(options))
 
 /**
  * The client as a layer configured from `Config`: `apiKey` defaults to `Config.redacted("TRACKINGMORE_API_KEY")`
- * and `baseUrl` to `TRACKINGMORE_BASE_URL` (else the production URL).
+ * and `baseUrl` to `TRACKINGMORE_BASE_URL` (else the production URL). Every other option can be given as a
+ * plain value or as a `Config`. A missing or empty key, or a base URL that is not http(s), fails with a
+ * `ConfigError` naming the variable; other options that cannot work fail with `InvalidOption`.
  *
  * @since 0.1.0
  * @category layers
  * @example
  * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
  * import { TrackingMoreClient } from "@trackingmore-effect/client"
- * import { Config } from "effect"
- * const live = TrackingMoreClient.layerConfig({ batchSize: Config.succeed(20) })
+ * import { Config, Layer } from "effect"
+ * const live = TrackingMoreClient.layerConfig({ batchSize: Config.integer("TRACKINGMORE_BATCH_SIZE") }).pipe(
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
  * ```
  */
 export const layerConfig = (
   options: Config.Config.Wrap<Partial<ClientOptions>> = {}
-): Layer.Layer<TrackingMoreClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+): Layer.Layer<TrackingMoreClient, ConfigError.ConfigError | Options.InvalidOption, HttpClient.HttpClient> =>
   Layer.unwrapEffect(
     Effect.gen(function*() {
-      const partial: Partial<ClientOptions> = yield* Config.unwrap(options)
-      const apiKey = partial.apiKey ?? (yield* Config.redacted("TRACKINGMORE_API_KEY"))
-      const baseUrl = partial.baseUrl ??
-        (yield* Config.string("TRACKINGMORE_BASE_URL").pipe(Config.withDefault(defaultBaseUrl)))
+      const partial: Partial<ClientOptions> = yield* unwrapConfig(options)
+      const apiKey = partial.apiKey ?? (yield* Config.redacted("TRACKINGMORE_API_KEY").pipe(
+        Config.validate({
+          message: "TRACKINGMORE_API_KEY must not be empty",
+          validation: (key) => Redacted.value(key).trim().length > 0
+        })
+      ))
+      const baseUrl = partial.baseUrl ?? (yield* Config.string("TRACKINGMORE_BASE_URL").pipe(
+        Config.validate({
+          message: "TRACKINGMORE_BASE_URL must be an http(s) URL",
+          validation: (url) => /^https?:\/\//i.test(url.trim())
+        }),
+        Config.map((url) => url.trim()),
+        Config.withDefault(defaultBaseUrl)
+      ))
       return layer({ ...partial, apiKey, baseUrl })
     })
   )
+
+/**
+ * `Config.unwrap`, also for the objects it cannot take: `Config.unwrap({})` throws in effect 3.22 (its struct
+ * of no fields reads the first entry). An empty object is a `Config.succeed` of itself, an `undefined` field is
+ * left out, and plain values (a `Redacted` key, a `Duration`, a number from plain JS) are taken as they are.
+ */
+const unwrapConfig = <A>(wrapped: Config.Config.Wrap<A>): Config.Config<A> => {
+  if (Config.isConfig(wrapped)) return wrapped as Config.Config<A>
+  if (
+    typeof wrapped !== "object" || wrapped === null || Redacted.isRedacted(wrapped) || Duration.isDuration(wrapped)
+  ) return Config.succeed(wrapped as A)
+  const entries = Object.entries(wrapped).filter(([, value]) => value !== undefined)
+  if (entries.length === 0) return Config.succeed({} as A)
+  return Config.all(
+    Object.fromEntries(entries.map(([key, value]) => [key, unwrapConfig(value as Config.Config.Wrap<unknown>)]))
+  ) as Config.Config<A>
+}

@@ -6,7 +6,6 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Envelope from "@trackingmore-effect/core/Envelope"
 import * as Gate from "@trackingmore-effect/core/Gate"
-import type * as Policy from "@trackingmore-effect/core/Policy"
 import * as Retry from "@trackingmore-effect/core/Retry"
 import * as RetryBudget from "@trackingmore-effect/core/RetryBudget"
 import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
@@ -24,15 +23,9 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { createHash } from "node:crypto"
-
-/** The rate-limit groups of the API, the same grouping the simulator uses. */
-export type RateGroup = "default" | "realtime" | "list"
-
-export interface RateLimit {
-  readonly limit: number
-  readonly window: Duration.DurationInput
-}
+import type { RateGroup, ResolvedOptions } from "./options.js"
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE"
 
@@ -64,7 +57,8 @@ const maxTimerMillis = 2 ** 31 - 1
 
 interface RawResponse {
   readonly status: number
-  readonly body: string
+  /** The body, or `undefined` when it was larger than `maxResponseBytes` (and so not read to the end). */
+  readonly body: string | undefined
   /** Its headers are read only for an error (`Retry-After`): building them costs on every call. */
   readonly response: HttpClientResponse.HttpClientResponse
 }
@@ -97,14 +91,6 @@ export interface Request<A, I> {
     | undefined
 }
 
-export interface TransportOptions {
-  readonly apiKey: Redacted.Redacted<string>
-  readonly baseUrl: string
-  readonly policy: Policy.PolicyConfig
-  readonly rateLimits: Readonly<Record<RateGroup, RateLimit>>
-  readonly attemptTimeout: Duration.Duration
-}
-
 export interface Transport {
   readonly key: string
   readonly gate: Gate.Gate
@@ -115,7 +101,7 @@ export interface Transport {
  * The transport of one client: its gate, budget and rate limiter (shared ones from the context when present,
  * in-memory ones otherwise), and the path of one call.
  */
-export const make = (options: TransportOptions): Effect.Effect<Transport, never, HttpClient.HttpClient> =>
+export const make = (options: ResolvedOptions): Effect.Effect<Transport, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const httpClient = yield* HttpClient.HttpClient
     const gate = yield* Effect.serviceOption(Gate.Gate).pipe(
@@ -131,7 +117,10 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
       }))
     )
     const key = fingerprint(options.apiKey)
-    const baseUrl = options.baseUrl.replace(/\/+$/, "")
+    const baseUrl = options.baseUrl
+    // Text of a failure may quote the request (a header value, the URL): the key and the URL's credentials are
+    // cut out of anything an error keeps.
+    const scrub = scrubber([Redacted.value(options.apiKey), ...options.secrets])
 
     // Takes a rate-limit token after the gate and, when the key started to cool while this caller waited for
     // its token, goes back to the gate: no request is sent inside a cooldown.
@@ -141,9 +130,20 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
       // it, and at full rate the server's spare token never comes back. So sends are also spaced at least
       // window/limit apart from the previous actual send of this client (check and set in one step).
       const spacing = Duration.toMillis(rate.window) / rate.limit
+      // Every wait for the rate limit is bounded by the caller's deadline: one that would end after it fails now.
+      const sleepWithin = (clock: Clock.Clock, millis: number, deadline: number | undefined) =>
+        deadline !== undefined && clock.unsafeCurrentTimeMillis() + millis > deadline
+          ? Effect.fail(
+            new Gate.DeadlineExceeded({ until: clock.unsafeCurrentTimeMillis() + millis, deadline, waitingFor: "rate-limit" })
+          )
+          : clock.sleep(Duration.millis(millis))
       let lastSent = -Infinity
       // Succeeds with whether it had to wait.
-      const pace = (clock: Clock.Clock, waited: boolean): Effect.Effect<boolean> =>
+      const pace = (
+        clock: Clock.Clock,
+        waited: boolean,
+        deadline: number | undefined
+      ): Effect.Effect<boolean, Gate.DeadlineExceeded> =>
         Effect.suspend(() => {
           const now = clock.unsafeCurrentTimeMillis()
           const wait = lastSent + spacing - now
@@ -153,19 +153,19 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
             lastSent = now
             return Effect.succeed(waited)
           }
-          return Effect.zipRight(clock.sleep(Duration.millis(wait)), pace(clock, true))
+          return Effect.zipRight(sleepWithin(clock, wait, deadline), pace(clock, true, deadline))
         })
       const consumeOptions = {
         key: `${key}:${group}`,
         limit: rate.limit,
         // Decoded once: the limiter decodes it on every call.
-        window: Duration.decode(rate.window),
+        window: rate.window,
         algorithm: "token-bucket",
         onExceeded: "delay"
       } as const
       // Takes a token, then continues with whether the caller had to wait, measured on the clock: a limiter may
       // wait itself (the Redis one does) and hand back a token that is due now.
-      const take = <A, E>(then: (waited: boolean) => Effect.Effect<A, E>) =>
+      const take = <A, E>(deadline: number | undefined, then: (waited: boolean) => Effect.Effect<A, E>) =>
         Effect.clockWith((clock) => {
           const before = clock.unsafeCurrentTimeMillis()
           return Effect.matchEffect(limiter.consume(consumeOptions), {
@@ -184,8 +184,8 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
               }
               return Effect.flatMap(
                 Duration.isZero(result.delay)
-                  ? pace(clock, false)
-                  : Effect.zipRight(clock.sleep(result.delay), pace(clock, true)),
+                  ? pace(clock, false, deadline)
+                  : Effect.zipRight(sleepWithin(clock, Duration.toMillis(result.delay), deadline), pace(clock, true, deadline)),
                 (waited) => then(waited || clock.unsafeCurrentTimeMillis() > before)
               )
             }
@@ -197,7 +197,7 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
       const awaitKey: Gate.Gate["await"] = (gateKey, awaitOptions) =>
         Effect.uninterruptibleMask((restore) =>
           Effect.flatMap(restore(gate.await(gateKey, awaitOptions)), (pass) => {
-            const afterToken = take((waited) =>
+            const afterToken = take(awaitOptions?.deadline, (waited) =>
               pass === "probe" || !waited
                 ? Effect.succeed(pass)
                 : Effect.flatMap(
@@ -225,6 +225,7 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
 
     const request = <A, I>(spec: Request<A, I>): Effect.Effect<A, TrackingMoreError.TrackingMoreError> => {
       const url = `${baseUrl}${spec.path}`
+      const displayUrl = `${options.displayBaseUrl}${spec.path}`
       const context = { method: spec.method, endpoint: spec.path }
       const decodeData = spec.decode ?? Schema.decodeUnknownEither(spec.response)
       const counter = requestCounter(spec.endpoint)
@@ -239,12 +240,25 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
         if (spec.body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, spec.body)
         return Effect.flatMap(
           httpClient.execute(req),
-          (response) => Effect.map(response.text, (body): RawResponse => ({ status: response.status, body, response }))
+          (response) =>
+            Effect.map(
+              readBody(response, options.maxResponseBytes),
+              (body): RawResponse => ({ status: response.status, body, response })
+            )
         )
       })
 
       // The envelope, then its data.
       const decodeRaw = (raw: RawResponse, receivedAt: number): Either.Either<A, TrackingMoreError.TrackingMoreError> => {
+        if (raw.body === undefined) {
+          return Either.left(TrackingMoreError.malformed(
+            raw.status,
+            "too-large",
+            "",
+            context,
+            `the body is larger than maxResponseBytes (${options.maxResponseBytes} bytes); it was not read further`
+          ))
+        }
         const decoded = Envelope.decode({
           status: raw.status,
           body: raw.body,
@@ -269,7 +283,7 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
       }
 
       // The platform's error holds the request, and so the key header: it is mapped where it arises.
-      const safeExchange = Effect.mapError(exchange, (error) => fromHttpClientError(error, context))
+      const safeExchange = Effect.mapError(exchange, (error) => fromHttpClientError(error, context, scrub))
 
       // One HTTP exchange under the attempt timeout, with two fiber refs the platform reads set for it: the key
       // header redacted for a user's logging HttpClient, and the platform's own `http.client` span off (it would
@@ -285,7 +299,7 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
           const outerRedacted = fiber.getFiberRef(Headers.currentRedactedNames)
           const span = fiber.currentSpan?._tag === "Span" ? fiber.currentSpan : undefined
           span?.attribute("http.request.method", spec.method)
-          span?.attribute("url.full", url)
+          span?.attribute("url.full", displayUrl)
           const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
           const setRefs = Effect.zipRight(
             FiberRef.set(HttpClient.currentTracerDisabledWhen, disabled),
@@ -357,6 +371,58 @@ export const make = (options: TransportOptions): Effect.Effect<Transport, never,
     return { key, gate, request }
   })
 
+/**
+ * Reads a body of at most `max` bytes; `undefined` when it is longer, and then the rest is not downloaded. A
+ * declared `Content-Length` decides before reading: within the limit the body is read as text (the common
+ * case), over it nothing is read. Without one (a chunked answer) the body is streamed and counted, and the
+ * stream stops at the limit; the platform aborts a streamed request when its stream ends, which after a
+ * complete body changes nothing.
+ */
+const readBody = (
+  response: HttpClientResponse.HttpClientResponse,
+  max: number
+): Effect.Effect<string | undefined, HttpClientError.ResponseError> => {
+  const declared = response.headers["content-length"]
+  if (declared !== undefined && /^\d+$/.test(declared)) {
+    return Number(declared) > max ? Effect.succeed(undefined) : response.text
+  }
+  return Effect.suspend(() => {
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    return Effect.map(
+      Stream.runForEachWhile(response.stream, (chunk) =>
+        Effect.sync(() => {
+          size += chunk.byteLength
+          if (size > max) return false
+          chunks.push(chunk)
+          return true
+        })),
+      () => size > max ? undefined : utf8.decode(concat(chunks, size))
+    )
+  })
+}
+
+const utf8 = new TextDecoder("utf-8")
+
+const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
+}
+
+/** Replaces every occurrence of the secrets in a text with `<redacted>`. */
+const scrubber = (secrets: ReadonlyArray<string>) => {
+  const parts = [...new Set(secrets.filter((secret) => secret.length > 0))]
+  return (text: string): string => parts.reduce((out, secret) => out.split(secret).join("<redacted>"), text)
+}
+
+type Scrub = (text: string) => string
+
 const errorCodes = (error: unknown): ReadonlyArray<string> => {
   const codes: Array<string> = []
   let current: unknown = error
@@ -370,26 +436,62 @@ const errorCodes = (error: unknown): ReadonlyArray<string> => {
   return codes
 }
 
-/** The innermost cause's name, code and message, without the request (its headers hold the key). */
-const sanitizedCause = (error: unknown): Error => {
+interface ErrorLike {
+  readonly name?: unknown
+  readonly code?: unknown
+  readonly message?: unknown
+}
+
+const innermost = (error: unknown): ErrorLike => {
   let current: unknown = error
-  let last: { readonly name?: unknown; readonly code?: unknown; readonly message?: unknown } = {}
+  let last: ErrorLike = {}
   for (let depth = 0; depth < 6 && typeof current === "object" && current !== null; depth++) {
-    last = current as typeof last
+    last = current as ErrorLike
     current = (current as { readonly cause?: unknown }).cause
   }
-  const out = new Error(typeof last.message === "string" ? last.message : "transport failure")
+  return last
+}
+
+/**
+ * The innermost cause's name, code and message, without the request (its headers hold the key) and with the key
+ * and the URL's credentials cut out of the message.
+ */
+const sanitizedCause = (error: unknown, scrub: Scrub): Error => {
+  const last = innermost(error)
+  const out = new Error(typeof last.message === "string" ? scrub(last.message) : "transport failure")
   out.name = typeof last.name === "string" ? last.name : "Error"
   if (typeof last.code === "string") Object.assign(out, { code: last.code })
   return out
 }
 
+// Node's and undici's codes for a request refused before anything was sent.
+const unsendableCodes = /^(ERR_INVALID_URL|ERR_INVALID_HTTP_TOKEN|ERR_INVALID_CHAR|ERR_INVALID_ARG_VALUE|ERR_INVALID_ARG_TYPE|UND_ERR_INVALID_ARG|ERR_UNESCAPED_CHARACTERS)$/
+
+/**
+ * Whether the request never left this process: the platform could not build it (`InvalidUrl`, `Encode`), or
+ * `fetch` refused it with a `TypeError` of its own (a network failure is its `TypeError("fetch failed")`, with
+ * the network error as cause), or Node refused a header or URL.
+ */
+const isUnsendable = (error: HttpClientError.HttpClientError): boolean => {
+  if (error._tag !== "RequestError") return false
+  if (error.reason === "InvalidUrl" || error.reason === "Encode") return true
+  const cause = (error as { readonly cause?: unknown }).cause
+  if (cause instanceof TypeError && cause.message !== "fetch failed" && cause.cause === undefined) return true
+  const code = (innermost(cause).code)
+  return typeof code === "string" && unsendableCodes.test(code)
+}
+
 /** Maps an HttpClient failure to a `TransportError` by the kind its cause reveals. */
 export const fromHttpClientError = (
   error: HttpClientError.HttpClientError,
-  context: TrackingMoreError.ErrorContext
+  context: TrackingMoreError.ErrorContext,
+  scrub: Scrub
 ): TrackingMoreError.TrackingMoreError => {
   const cause = (error as { readonly cause?: unknown }).cause
+  if (isUnsendable(error)) {
+    const reason = sanitizedCause(cause ?? error, scrub)
+    return TrackingMoreError.transport("invalid-request", reason, context, reason.message)
+  }
   const codes = errorCodes(cause)
   const has = (pattern: RegExp) => codes.some((code) => pattern.test(code))
   const kind: TrackingMoreError.TransportErrorKind = has(/ECONNREFUSED/i)
@@ -399,5 +501,5 @@ export const fromHttpClientError = (
     : has(/ETIMEDOUT|UND_ERR_.*TIMEOUT/i)
     ? "timeout"
     : "other"
-  return TrackingMoreError.transport(kind, sanitizedCause(cause ?? error), context)
+  return TrackingMoreError.transport(kind, sanitizedCause(cause ?? error, scrub), context)
 }

@@ -49,7 +49,8 @@ export const clientLayer = (
   scale: number = timeScale
 ): Layer.Layer<TrackingMoreClient.TrackingMoreClient> =>
   TrackingMoreClient.layer(scaledOptions(apiKey, sim.baseUrl, scale, overrides)).pipe(
-    Layer.provide(FetchHttpClient.layer)
+    Layer.provide(FetchHttpClient.layer),
+    Layer.orDie
   )
 
 /** Starts a simulator for the test file; returns accessors and a closer. */
