@@ -65,7 +65,7 @@ describe("client options are checked when the client is made", () => {
         assert.strictEqual(error.option, "rateLimits.default.limit")
       }
       for (const window of ["garbage", 0, -5, "0 seconds"]) {
-        const error = yield* invalidOption({ apiKey, rateLimits: { list: { limit: 1, window } } })
+        const error = yield* invalidOption(untyped({ apiKey, rateLimits: { list: { limit: 1, window } } }))
         assert.strictEqual(error.option, "rateLimits.list.window")
       }
       const typo = yield* invalidOption(untyped({ apiKey, rateLimits: { defualt: { limit: 1, window: "1 second" } } }))
@@ -74,11 +74,11 @@ describe("client options are checked when the client is made", () => {
 
   it.effect("malformed durations name their option, also inside the policy", () =>
     Effect.gen(function*() {
-      const timeout = yield* invalidOption({ apiKey, attemptTimeout: "garbage" })
+      const timeout = yield* invalidOption(untyped({ apiKey, attemptTimeout: "garbage" }))
       assert.strictEqual(timeout.option, "attemptTimeout")
       assert.include(timeout.message, `got "garbage"`)
       assert.strictEqual((yield* invalidOption({ apiKey, attemptTimeout: 0 })).option, "attemptTimeout")
-      const policy = yield* invalidOption({ apiKey, policy: { serviceUnavailable: { cap: "later" } } })
+      const policy = yield* invalidOption(untyped({ apiKey, policy: { serviceUnavailable: { cap: "later" } } }))
       assert.strictEqual(policy.option, "policy.serviceUnavailable.cap")
       const deadline = yield* invalidOption({ apiKey, policy: { deadline: "-1 seconds" } })
       assert.strictEqual(deadline.option, "policy.deadline")
@@ -144,7 +144,7 @@ describe("layerConfig", () => {
         assert.strictEqual(requests[0]!.headers["trackingmore-api-key"], "from-env")
       }
       // Nested empty objects and absent options are fine too.
-      const nested = TrackingMoreClient.layerConfig({ rateLimits: {}, policy: {}, batchSize: undefined })
+      const nested = TrackingMoreClient.layerConfig({ rateLimits: {}, policy: {} })
       assert.isTrue(Exit.isSuccess((yield* run(nested, env)).exit))
     }))
 
