@@ -52,26 +52,37 @@ class Pending {
   }
 }
 
+/** A tracking's identity: its number and its carrier, whose case the server does not keep apart. */
+const trackingKey = (tracking: Tracking): string => `${tracking.trackingNumber}\u0000${tracking.carrierCode.toLowerCase()}`
+
 /**
- * Creates many trackings in chunks of at most `batchSize`: two chunks in flight, paced by the rate limiter; a chunk answered 4020 or 202 is halved and resent; item errors become per-item outcomes; an item the
- * answer forgot is looked up (list by number) and, if absent, sent once more; a whole-call error becomes a
- * `Failed` outcome of each item of its chunk. Exactly one outcome per input, in input order.
+ * Creates many trackings in chunks of at most `batchSize`: two chunks in flight, paced by the rate limiter; a
+ * chunk answered 4020 or 202 is halved and resent; item errors become per-item outcomes; an item the answer
+ * forgot is looked up (list by number) and, if absent, sent once more; a whole-call error becomes a `Failed`
+ * outcome of each item of its chunk. Exactly one outcome per input, in input order, whatever the server answers:
+ * an input no path settled (which none should leave) is `Failed` rather than missing. A tracking is `Created`
+ * for one input at most: an answer that reports it created again (a duplicate entry, a resent chunk) leaves the
+ * other input to the lookup, which finds it `Existed`.
  */
 export const createMany = (
   deps: BatchDeps,
   items: ReadonlyArray<CreateTracking>
 ): Effect.Effect<ReadonlyArray<CreateOutcome>> =>
   Effect.suspend(() => {
-    const outcomes: Array<CreateOutcome | undefined> = new Array(items.length)
+    // Filled, not sized: `new Array(n)` has holes, which `map` below would skip, leaving them holes.
+    const outcomes: Array<CreateOutcome | undefined> = Array.from({ length: items.length }, () => undefined)
+    const created = new Set<string>()
     const settle = (slot: Slot, outcome: CreateOutcome) => {
       if (outcomes[slot.index] === undefined) outcomes[slot.index] = outcome
     }
     const valid: Array<Slot> = []
-    items.forEach((input, index) => {
+    // A loop, not `forEach`: a hole in a sparse input is an input too, read as `undefined` and refused by `encode`.
+    for (let index = 0; index < items.length; index++) {
+      const input = items[index] as CreateTracking
       const encoded = deps.encode(input)
       if (Either.isLeft(encoded)) outcomes[index] = CreateOutcome.Failed({ input, error: encoded.left })
       else valid.push({ index, input, wire: encoded.right })
-    })
+    }
 
     const sendChunk = (slots: ReadonlyArray<Slot>, resent: boolean): Effect.Effect<void> =>
       deps.send(slots.map((slot) => slot.wire)).pipe(
@@ -90,8 +101,13 @@ export const createMany = (
           onSuccess: (result) => {
             const pending = new Pending(slots)
             for (const tracking of result.trackings) {
+              // Reported created before (in this answer or an earlier one): the server cannot have created it twice.
+              if (created.has(trackingKey(tracking))) continue
               const slot = pending.take(tracking.trackingNumber, tracking.carrierCode)
-              if (slot !== undefined) settle(slot, CreateOutcome.Created({ input: slot.input, tracking }))
+              if (slot !== undefined && outcomes[slot.index] === undefined) {
+                created.add(trackingKey(tracking))
+                settle(slot, CreateOutcome.Created({ input: slot.input, tracking }))
+              }
             }
             for (const itemError of result.errors) {
               const slot = pending.take(itemError.trackingNumber, itemError.carrierCode)
