@@ -40,8 +40,8 @@ export const LenientBoolean: Schema.Schema<boolean, boolean | string | number> =
   }
 )
 
-/** An optional request field, renamed to its snake_case key on the wire. */
-const field = <A, I>(schema: Schema.Schema<A, I>, key: string) =>
+/** An optional request field, renamed to its snake_case key on the wire (kept as a literal type, as in `Wire`). */
+const field = <A, I, K extends string>(schema: Schema.Schema<A, I>, key: K) =>
   Schema.optionalWith(schema, { exact: true }).pipe(Schema.fromKey(key))
 
 /** The two fields that name a shipment, required, renamed to their snake_case keys on the wire. */

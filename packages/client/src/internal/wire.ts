@@ -44,12 +44,17 @@ export const array = (decode: FastDecoder<unknown>): Reader => (value) => {
   return out
 }
 
-/** The property signature of an optional field that may be missing or `null` on the wire, renamed from `key`. */
-export const nullable = <A, I>(schema: Schema.Schema<A, I>, key: string) =>
+/**
+ * The property signature of an optional field that may be missing or `null` on the wire, renamed from `key`.
+ * The key is kept as its literal type, here and in `optional`/`required`: typed as `string`, it would make each
+ * schema's encoded side an index signature, which clashes with any field not renamed (a `code: string | number`
+ * beside `[x: string]: string | null`) and makes the published `.d.ts` fail a consumer's `skipLibCheck: false`.
+ */
+export const nullable = <A, I, K extends string>(schema: Schema.Schema<A, I>, key: K) =>
   Schema.optionalWith(schema, { nullable: true, exact: true }).pipe(Schema.fromKey(key))
 
 /** An optional field that may be missing or `null` on the wire. */
-export const optional = <A, I>(schema: Schema.Schema<A, I>, key: string, read: Reader) => ({
+export const optional = <A, I, K extends string>(schema: Schema.Schema<A, I>, key: K, read: Reader) => ({
   signature: nullable(schema, key),
   key,
   required: false,
@@ -57,7 +62,7 @@ export const optional = <A, I>(schema: Schema.Schema<A, I>, key: string, read: R
 })
 
 /** A required field. */
-export const required = <A, I>(schema: Schema.Schema<A, I>, key: string, read: Reader) => ({
+export const required = <A, I, K extends string>(schema: Schema.Schema<A, I>, key: K, read: Reader) => ({
   signature: Schema.propertySignature(schema).pipe(Schema.fromKey(key)),
   key,
   required: true,
