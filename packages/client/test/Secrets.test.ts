@@ -1,5 +1,8 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import type * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
 import type { Simulator } from "@trackingmore-effect/simulator"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -75,11 +78,16 @@ const assertNoSecret = (texts: ReadonlyArray<string>, key: string) => {
   }
 }
 
-const run = <A>(apiKey: string, baseUrl: string, f: (client: TrackingMoreClient.TrackingMoreClient) => Effect.Effect<A, unknown>) => {
+const run = <A>(
+  apiKey: string,
+  baseUrl: string,
+  f: (client: TrackingMoreClient.TrackingMoreClient) => Effect.Effect<A, unknown>,
+  http: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer
+) => {
   const { layer, out } = recorder()
   const client = TrackingMoreClient.layer(
     scaledOptions(apiKey, baseUrl)
-  ).pipe(Layer.provide(FetchHttpClient.layer))
+  ).pipe(Layer.provide(http), Layer.orDie)
   return Effect.gen(function*() {
     const exit = yield* Effect.exit(
       Effect.flatMap(TrackingMoreClient.TrackingMoreClient, f).pipe(
@@ -144,4 +152,46 @@ describe("the API key appears in no output", () => {
       assert.strictEqual(first?.kind, "refused")
       assertNoSecret(everything(exit, out), secret)
     }))
+
+  describe("credentials in the base URL (a proxy's user and password)", () => {
+    const user = "proxy-user-7c1d"
+    const password = "proxy-PASS-e8a2b9"
+    const withCredentials = () => sim.baseUrl.replace("http://", `http://${user}:${password}@`)
+
+    it.live("fetch refuses such a URL: the call fails at once, naming why, and nothing is sent or retried", () =>
+      Effect.gen(function*() {
+        const before = sim.log().length
+        const { exit, out } = yield* run(secret, withCredentials(), (client) => client.carriers)
+        const error = Exit.isFailure(exit)
+          ? [...Cause.failures(exit.cause)][0] as TrackingMoreError.TrackingMoreError | undefined
+          : undefined
+        assert.strictEqual(error?._tag, "TransportError")
+        if (error?._tag === "TransportError") {
+          assert.strictEqual(error.kind, "invalid-request")
+          assert.match(error.message, /could not be sent \(nothing reached the server\): .*credentials/)
+        }
+        // One attempt, no retry, nothing reached the simulator.
+        assert.isTrue(out.some((line) => line === "attr trackingmore.attempts=1 1"))
+        assert.strictEqual(sim.log().length, before)
+        const texts = everything(exit, out)
+        for (const text of texts) {
+          assert.notInclude(text, password)
+          assert.notInclude(text, user)
+        }
+        assertNoSecret(texts, secret)
+      }))
+
+    it.live("an HttpClient that sends it: url.full shows REDACTED in their place, as OpenTelemetry asks", () =>
+      Effect.gen(function*() {
+        const { exit, out } = yield* run(secret, withCredentials(), (client) => client.carriers, NodeHttpClient.layerUndici)
+        assert.isTrue(Exit.isSuccess(exit))
+        const urls = out.filter((line) => line.startsWith("attr url.full="))
+        assert.isAbove(urls.length, 0)
+        for (const line of urls) assert.include(line, "//REDACTED:REDACTED@127.0.0.1")
+        for (const text of everything(exit, out)) {
+          assert.notInclude(text, password)
+          assert.notInclude(text, user)
+        }
+      }))
+  })
 })

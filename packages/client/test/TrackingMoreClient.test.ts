@@ -314,6 +314,33 @@ describe("TrackingMoreClient (fake HttpClient)", () => {
     }).pipe(Effect.provide(TrackingMoreClient.layer(options).pipe(Layer.provide(answering))))
   })
 
+  it.effect("a request the HttpClient cannot build or send fails at once, naming why, without a retry", () =>
+    Effect.gen(function*() {
+      for (const [reason, cause] of [
+        ["InvalidUrl", new TypeError("Invalid URL")],
+        ["Encode", new Error("cyclic structure")],
+        ["Transport", new TypeError("Headers.append: invalid header value")]
+      ] as const) {
+        let attempts = 0
+        const refusing = Layer.succeed(
+          HttpClient.HttpClient,
+          HttpClient.make((request) =>
+            Effect.suspend(() => {
+              attempts++
+              return Effect.fail(new HttpClientError.RequestError({ request, reason, cause }))
+            })
+          )
+        )
+        const error = yield* Effect.flip(withClient(refusing, (client) => client.carriers))
+        assert.strictEqual(error._tag, "TransportError")
+        if (error._tag === "TransportError") {
+          assert.strictEqual(error.kind, "invalid-request")
+          assert.include(error.message, cause.message)
+        }
+        assert.strictEqual(attempts, 1)
+      }
+    }))
+
   it.effect("layerConfig reads TRACKINGMORE_API_KEY and TRACKINGMORE_BASE_URL", () => {
     const http = fake(() => envelope(200, []))
     return Effect.gen(function*() {

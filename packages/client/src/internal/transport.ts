@@ -374,7 +374,7 @@ export const make = (options: ResolvedOptions): Effect.Effect<Transport, never, 
 /**
  * Reads a body of at most `max` bytes; `undefined` when it is longer, and then the rest is not downloaded. A
  * declared `Content-Length` decides before reading: within the limit the body is read as text (the common
- * case), over it nothing is read. Without one (a chunked answer) the body is streamed and counted, and the
+ * case), over it the download is cancelled. Without one (a chunked answer) the body is streamed and counted, and the
  * stream stops at the limit; the platform aborts a streamed request when its stream ends, which after a
  * complete body changes nothing.
  */
@@ -384,7 +384,11 @@ const readBody = (
 ): Effect.Effect<string | undefined, HttpClientError.ResponseError> => {
   const declared = response.headers["content-length"]
   if (declared !== undefined && /^\d+$/.test(declared)) {
-    return Number(declared) > max ? Effect.succeed(undefined) : response.text
+    // Over the limit: the stream is opened and closed at its first piece, which cancels the download now
+    // rather than when the response is garbage-collected.
+    return Number(declared) > max
+      ? Effect.as(Stream.runForEachWhile(response.stream, () => Effect.succeed(false)), undefined)
+      : response.text
   }
   return Effect.suspend(() => {
     const chunks: Array<Uint8Array> = []
