@@ -5,11 +5,12 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as TrackingMoreClient from "@trackingmore-effect/client/TrackingMoreClient"
+import type * as ClientOptions from "@trackingmore-effect/core/Options"
 import { RedisTrackingMore } from "@trackingmore-effect/redis"
 import { Simulator } from "@trackingmore-effect/simulator"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -28,8 +29,15 @@ export const embeddedSimulatorOptions = (overrides: Simulator.Options = {}): Sim
   ...overrides
 })
 
-/** A duration of `seconds` simulated seconds at `scale`. */
-const scaled = (seconds: number, scale: number): Duration.DurationInput => `${seconds * scale * 1000} millis`
+/**
+ * A duration of the backend's time (simulated time at `timeScale`) as the real time the client waits: the one
+ * conversion every duration the user gives, and every default, goes through.
+ */
+export const toRealTime = (duration: Duration.DurationInput, timeScale: number): Duration.Duration =>
+  Duration.millis(Duration.toMillis(Duration.decode(duration)) * timeScale)
+
+/** `seconds` simulated seconds at `scale`, as real time. */
+const scaled = (seconds: number, scale: number): Duration.Duration => toRealTime(Duration.seconds(seconds), scale)
 
 /** Client options for a simulator running at `scale`: the documented rates and the policy, scaled alike. */
 export const scaledClientOptions = (
@@ -61,11 +69,20 @@ export interface Backend {
   readonly banner: ReadonlyArray<string>
   /** The embedded simulator, when there is one. */
   readonly simulator: Option.Option<Simulator.SimulatorHandle>
-  /** Default poll interval and deadline for this backend. */
-  readonly pollInterval: Duration.DurationInput
-  readonly pollDeadline: Duration.DurationInput
-  /** The client, over fetch (and Redis when configured). */
-  readonly client: Layer.Layer<TrackingMoreClient.TrackingMoreClient>
+  /**
+   * Real seconds per second of the backend's time: 1 against the API, {@link embeddedTimeScale} with the
+   * embedded simulator. The durations below and those the user gives are in the backend's time; convert them
+   * with {@link toRealTime}.
+   */
+  readonly timeScale: number
+  /** Default poll interval and deadline, in the backend's time. */
+  readonly pollInterval: Duration.Duration
+  readonly pollDeadline: Duration.Duration
+  /**
+   * The client, over fetch (and Redis when configured). It fails with `InvalidOption` when the environment
+   * gives an option it cannot work with (e.g. a `TRACKINGMORE_BASE_URL` that is not http(s)).
+   */
+  readonly client: Layer.Layer<TrackingMoreClient.TrackingMoreClient, ClientOptions.InvalidOption>
 }
 
 /** A Redis URL without its password, for printing. */
@@ -80,6 +97,19 @@ const safeUrl = (url: string): string => {
 }
 
 /**
+ * The default poll interval and deadline, in the backend's time: against the API a poll every 5 minutes for
+ * 6 hours (carriers update every few hours); with the embedded simulator, whose shipments move every 5
+ * simulated minutes, a poll every simulated minute for 4 simulated hours.
+ */
+export const defaultDurations = (embedded: boolean): {
+  readonly pollInterval: Duration.Duration
+  readonly pollDeadline: Duration.Duration
+} =>
+  embedded
+    ? { pollInterval: Duration.minutes(1), pollDeadline: Duration.hours(4) }
+    : { pollInterval: Duration.minutes(5), pollDeadline: Duration.hours(6) }
+
+/**
  * Chooses the backend from the environment. The embedded simulator lives as long as the scope.
  */
 export const fromEnvironment: Effect.Effect<Backend, ConfigError.ConfigError, Scope.Scope> = Effect.gen(function*() {
@@ -90,14 +120,11 @@ export const fromEnvironment: Effect.Effect<Backend, ConfigError.ConfigError, Sc
   const banner: Array<string> = []
   let simulator: Option.Option<Simulator.SimulatorHandle> = Option.none()
   let options: TrackingMoreClient.ClientOptions
-  let pollInterval: Duration.DurationInput
-  let pollDeadline: Duration.DurationInput
+  let timeScale = 1
   if (Option.isSome(apiKey) && Redacted.value(apiKey.value).trim().length > 0) {
     const url = Option.getOrElse(baseUrl, () => TrackingMoreClient.defaultBaseUrl)
     banner.push(`Using the TrackingMore API at ${url} with the key from TRACKINGMORE_API_KEY (default settings).`)
     options = { apiKey: apiKey.value, baseUrl: url }
-    pollInterval = "5 minutes"
-    pollDeadline = "6 hours"
   } else {
     const sim = yield* Simulator.start(embeddedSimulatorOptions())
     simulator = Option.some(sim)
@@ -107,16 +134,16 @@ export const fromEnvironment: Effect.Effect<Backend, ConfigError.ConfigError, Sc
         `3% random faults: 503, reset, html502, truncated).`
     )
     options = scaledClientOptions(sim.baseUrl)
-    pollInterval = scaled(60, embeddedTimeScale)
-    pollDeadline = scaled(4 * 3600, embeddedTimeScale)
+    timeScale = embeddedTimeScale
   }
 
-  let client: Layer.Layer<TrackingMoreClient.TrackingMoreClient> = TrackingMoreClient.layer(options).pipe(
+  let client: Layer.Layer<TrackingMoreClient.TrackingMoreClient, ClientOptions.InvalidOption> = TrackingMoreClient.layer(options).pipe(
     Layer.provide(FetchHttpClient.layer)
   )
   if (Option.isSome(redisUrl)) {
     banner.push(`REDIS_URL is set: cooldown, rate limiter and retry budget are shared on Redis at ${safeUrl(redisUrl.value)}.`)
     client = client.pipe(Layer.provide(RedisTrackingMore.layer({ url: redisUrl.value })))
   }
-  return { banner, simulator, pollInterval, pollDeadline, client }
+  const defaults = defaultDurations(Option.isSome(simulator))
+  return { banner, simulator, timeScale, ...defaults, client }
 })

@@ -5,6 +5,7 @@
  */
 import type * as Tracking from "@trackingmore-effect/client/Tracking"
 import * as Data from "effect/Data"
+import * as Either from "effect/Either"
 
 /** One record of the file and the line it starts on (1-based). */
 export interface Record {
@@ -76,6 +77,14 @@ export class InvalidRow extends Data.TaggedError("InvalidRow")<{
   readonly message: string
 }> {}
 
+/**
+ * A file that is not a shipments file at all (empty, or a header without the required columns): nothing of it
+ * can be imported, so it is not reported as a failed row.
+ */
+export class InvalidFile extends Data.TaggedError("InvalidFile")<{
+  readonly message: string
+}> {}
+
 /** A row that repeats the tracking number and carrier of an earlier row. */
 export class DuplicateRow extends Data.TaggedError("DuplicateRow")<{
   readonly line: number
@@ -122,21 +131,22 @@ const isColumn = (name: string): name is Column => Object.prototype.hasOwnProper
 /**
  * Reads shipments from CSV text with a header row. `tracking_number` and `carrier_code` are required columns;
  * `title`, `customer_name`, `customer_email`, `customer_phone`, `order_id`, `destination_code`,
- * `logistics_channel` and `comment` are read when present; other columns are ignored.
+ * `logistics_channel` and `comment` are read when present; other columns are ignored. A file without a header
+ * row, or whose header lacks a required column, is an `InvalidFile`; a header with no rows below it is a sheet
+ * with no shipments and no rejected rows.
  */
-export const readShipments = (text: string): Sheet => {
+export const readShipments = (text: string): Either.Either<Sheet, InvalidFile> => {
   const records = parse(text)
   const [header, ...rows] = records
   if (header === undefined) {
-    return { shipments: [], rejected: [new InvalidRow({ line: 1, message: "the file is empty (no header row)" })] }
+    return Either.left(new InvalidFile({ message: "the file is empty (it needs a header row and one row per shipment)" }))
   }
   const names = header.fields.map((name) => name.trim().toLowerCase())
   const missing = (["tracking_number", "carrier_code"] as const).filter((name) => !names.includes(name))
   if (missing.length > 0) {
-    return {
-      shipments: [],
-      rejected: [new InvalidRow({ line: header.line, message: `the header lacks the column(s) ${missing.join(", ")}` })]
-    }
+    return Either.left(
+      new InvalidFile({ message: `the header (line ${header.line}) lacks the column(s) ${missing.join(", ")}` })
+    )
   }
   const shipments: Array<Shipment> = []
   const rejected: Array<RowError> = []
@@ -184,5 +194,5 @@ export const readShipments = (text: string): Sheet => {
     seen.set(key, row.line)
     shipments.push({ line: row.line, input: { ...input, carrierCode: carrierCode.toLowerCase(), trackingNumber } })
   }
-  return { shipments, rejected }
+  return Either.right({ shipments, rejected })
 }

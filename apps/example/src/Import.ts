@@ -56,11 +56,11 @@ export interface Summary {
 
 /** Options of {@link runImport}. */
 export interface ImportOptions {
-  /** The CSV text. */
-  readonly csv: string
-  /** Time between two poll rounds. */
+  /** The shipments and rejected rows of the file (`Csv.readShipments`). */
+  readonly sheet: Csv.Sheet
+  /** Time between two poll rounds, as the client waits it (real time: see `Backend.toRealTime`). */
   readonly pollInterval: Duration.DurationInput
-  /** Shipments not final by then fail with `NotFinal`. */
+  /** Shipments not final this long after the start fail with `NotFinal` (real time, like `pollInterval`). */
   readonly pollDeadline: Duration.DurationInput
   /** Where progress goes; default none. */
   readonly progress?: Progress.Progress | undefined
@@ -106,7 +106,7 @@ export const runImport = (options: ImportOptions): Effect.Effect<Summary, never,
     const received0 = yield* counterValue(tooManyRequestsReceived)
     const cooldowns0 = yield* counterValue(cooldownWaits)
 
-    const sheet = Csv.readShipments(options.csv)
+    const sheet = options.sheet
     const slots: Array<Slot> = []
     const byKey = new Map<string, Slot>()
     for (const shipment of sheet.shipments) {

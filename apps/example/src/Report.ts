@@ -20,12 +20,18 @@ const table = (title: string, rows: ReadonlyArray<readonly [string, number]>, to
 const sorted = (record: Readonly<Record<string, number>>): Array<readonly [string, number]> =>
   Object.entries(record).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
 
+/** What a file with a header row and no shipment rows gets instead of a summary. */
+export const nothingToImport = (source: string): string =>
+  `Nothing to import: ${source} has a header row but no shipment rows.`
+
 /** The summary lines. */
 export const summaryLines = (
   summary: Summary,
   source: string,
   counters?: Simulator.Counters | undefined
 ): Array<string> => {
+  // "Imported 0 shipment(s)" and two empty tables would read like a run that went wrong somewhere.
+  if (summary.total === 0) return [nothingToImport(source)]
   const lines: Array<string> = []
   lines.push(
     `Imported ${summary.total} shipment(s) from ${source} in ${(summary.elapsedMs / 1000).toFixed(1)} s: ` +
@@ -51,7 +57,7 @@ export const summaryLines = (
     }
     const injected = Object.entries(answers).sort((a, b) => b[1] - a[1])
     const list = injected.length === 0 ? "none" : injected.map(([k, n]) => `${k} ×${n}`).join(", ")
-    const outcome = summary.failed === 0 ? "all survived by the client" : "see the failures above"
+    const outcome = summary.failed === 0 ? "all survived by the client" : "see the failures below"
     lines.push(
       `Simulator: ${counters.total} request(s) answered; answers other than 200/201 (faults injected, ${outcome}): ${list}.`
     )

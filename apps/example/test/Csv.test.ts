@@ -1,5 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Either from "effect/Either"
 import * as Csv from "../src/Csv.js"
+
+const sheetOf = (text: string): Csv.Sheet => Either.getOrThrow(Csv.readShipments(text))
 
 describe("Csv.parse", () => {
   it("reads quoted fields with commas, doubled quotes and line breaks, CRLF and a BOM", () => {
@@ -20,7 +23,7 @@ describe("Csv.parse", () => {
 
 describe("Csv.readShipments", () => {
   it("turns bad rows into typed failures and keeps the rest", () => {
-    const sheet = Csv.readShipments(
+    const sheet = sheetOf(
       [
         "tracking_number,carrier_code,title,extra",
         "RR000000001CN,china-post,\"Tea, green\",x",
@@ -43,8 +46,19 @@ describe("Csv.readShipments", () => {
     ])
   })
 
-  it("rejects a file without the required columns", () => {
-    expect(Csv.readShipments("number,carrier\n1,2\n").rejected[0]?._tag).toBe("InvalidRow")
-    expect(Csv.readShipments("").rejected[0]?._tag).toBe("InvalidRow")
+  it("an empty file or a header without the required columns is an InvalidFile, not a failed row", () => {
+    expect(Csv.readShipments("number,carrier\n1,2\n")).toEqual(Either.left(
+      new Csv.InvalidFile({ message: "the header (line 1) lacks the column(s) tracking_number, carrier_code" })
+    ))
+    const empty = Either.left(
+      new Csv.InvalidFile({ message: "the file is empty (it needs a header row and one row per shipment)" })
+    )
+    for (const text of ["", "\n\n", "\r\n", "\ufeff"]) expect(Csv.readShipments(text)).toEqual(empty)
+  })
+
+  it("a header-only file is a sheet with no shipments and no rejected rows", () => {
+    for (const text of ["tracking_number,carrier_code", "tracking_number,carrier_code\r\n\r\n"]) {
+      expect(Csv.readShipments(text)).toEqual(Either.right({ shipments: [], rejected: [] }))
+    }
   })
 })

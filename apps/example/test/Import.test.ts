@@ -3,12 +3,15 @@ import { describe, expect, it } from "@effect/vitest"
 import * as TrackingMoreClient from "@trackingmore-effect/client/TrackingMoreClient"
 import { Simulator } from "@trackingmore-effect/simulator"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import { readFileSync } from "node:fs"
 import * as Backend from "../src/Backend.js"
 import * as Csv from "../src/Csv.js"
 import * as Import from "../src/Import.js"
+import * as Report from "../src/Report.js"
 
+const sheetOf = (csv: string): Csv.Sheet => Either.getOrThrow(Csv.readShipments(csv))
 const sample = readFileSync(new URL("../data/shipments.csv", import.meta.url), "utf8")
 const scale = Backend.embeddedTimeScale
 const ms = (simulatedSeconds: number) => `${simulatedSeconds * scale * 1000} millis` as const
@@ -20,7 +23,7 @@ const importAgainst = (csv: string, simOptions: Simulator.Options = {}) =>
     const client = TrackingMoreClient.layer(Backend.scaledClientOptions(sim.baseUrl)).pipe(
       Layer.provide(FetchHttpClient.layer)
     )
-    const summary = yield* Import.runImport({ csv, pollInterval: ms(60), pollDeadline: ms(4 * 3600) }).pipe(
+    const summary = yield* Import.runImport({ sheet: sheetOf(csv), pollInterval: ms(60), pollDeadline: ms(4 * 3600) }).pipe(
       Effect.provide(client)
     )
     // What the account holds now, read past the faults.
@@ -33,7 +36,7 @@ const importAgainst = (csv: string, simOptions: Simulator.Options = {}) =>
   })
 
 const expectAccountedOnce = (summary: Import.Summary, csv: string) => {
-  const sheet = Csv.readShipments(csv)
+  const sheet = sheetOf(csv)
   expect(summary.total).toBe(sheet.shipments.length + sheet.rejected.length)
   expect(summary.results.length).toBe(summary.total)
   // every row once, in file order
@@ -117,10 +120,21 @@ describe("runImport", () => {
         Layer.provide(FetchHttpClient.layer)
       )
       const csv = "tracking_number,carrier_code\nRR000000001CN,china-post\n"
-      const summary = yield* Import.runImport({ csv, pollInterval: ms(60), pollDeadline: ms(600) }).pipe(
+      const summary = yield* Import.runImport({ sheet: sheetOf(csv), pollInterval: ms(60), pollDeadline: ms(600) }).pipe(
         Effect.provide(client)
       )
       expect(summary.byErrorTag).toEqual({ NotFinal: 1 })
       expect(summary.results[0]?.creation).toBe("Created")
+    })), 60_000)
+
+  it.live("a header-only file sends nothing, and its report says there was nothing to import", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { sim, summary } = yield* importAgainst("tracking_number,carrier_code,title\n", { faults: {} })
+      expect(summary).toMatchObject({ total: 0, created: 0, final: 0, failed: 0, results: [] })
+      // only the test's own list call reached the simulator
+      expect(sim.counters().total).toBe(1)
+      expect(Report.summaryLines(summary, "header.csv", sim.counters())).toEqual([
+        "Nothing to import: header.csv has a header row but no shipment rows."
+      ])
     })), 60_000)
 })
