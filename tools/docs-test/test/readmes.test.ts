@@ -81,7 +81,8 @@ describe.concurrent("every run block prints what its README says, against the si
         cwd: packageDir,
         timeoutMs: marker.timeoutMs ?? 30_000,
         simulator: marker.simulator,
-        env: { REDIS_URL: redisUrl }
+        // keys of their own in a Redis that may hold real ones
+        env: { REDIS_URL: redisUrl, REDIS_PREFIX: "trackingmore-docs-test:" }
       })
       const why = mismatch(where, outcome, { text: block.output?.code ?? "", where: `${block.file}:${block.output?.line}` })
       if (why !== undefined) throw new Error(why)
