@@ -11,12 +11,13 @@ import type * as ClientOutcome from "@trackingmore-effect/client/CreateOutcome"
 import type * as Tracking from "@trackingmore-effect/client/Tracking"
 import type * as Policy from "@trackingmore-effect/core/Policy"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as runner from "./internal/runner.js"
-import { ClientClosedError } from "./TrackingMoreError.js"
+import { ClientClosedError, InvalidOptionError } from "./TrackingMoreError.js"
 import type { TrackingMoreError } from "./TrackingMoreError.js"
 
 /**
@@ -45,8 +46,13 @@ export interface ClientOptions {
   readonly rateLimits?: EffectClient.ClientOptions["rateLimits"]
   /** Timeout of one HTTP attempt; default 30 seconds. Numbers are milliseconds. */
   readonly attemptTimeout?: EffectClient.ClientOptions["attemptTimeout"]
-  /** Trackings per batch call (`createMany`, `updateMany`, `deleteMany`); default and maximum 40. */
+  /** Trackings per batch call (`createMany`, `updateMany`, `deleteMany`): a whole number from 1 to 40 (default). */
   readonly batchSize?: number | undefined
+  /**
+   * The largest response body a call reads, in bytes; default 16 MiB. A longer answer is not downloaded further
+   * and the call rejects with the `MalformedResponse` error of kind `too-large`.
+   */
+  readonly maxResponseBytes?: number | undefined
   /** The `fetch` to use; default `globalThis.fetch`. */
   readonly fetch?: typeof globalThis.fetch | undefined
 }
@@ -200,9 +206,44 @@ const toOutcome = (outcome: ClientOutcome.CreateOutcome): CreateOutcome => {
   }
 }
 
+const optionNames: ReadonlyArray<keyof ClientOptions> = [
+  "apiKey",
+  "baseUrl",
+  "policy",
+  "rateLimits",
+  "attemptTimeout",
+  "batchSize",
+  "maxResponseBytes",
+  "fetch"
+]
+
+/** The options as the Effect client takes them, or an `InvalidOptionError` naming the first that cannot work. */
+const checkOptions = (options: ClientOptions): EffectClient.ClientOptions => {
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidOptionError("options", "createClient: options must be an object with at least an apiKey")
+  }
+  const unknown = Object.keys(options).find((key) => !optionNames.includes(key as keyof ClientOptions))
+  if (unknown !== undefined) {
+    throw new InvalidOptionError(unknown, `createClient: ${unknown} is not an option (known: ${optionNames.join(", ")})`)
+  }
+  if (typeof options.apiKey !== "string") {
+    throw new InvalidOptionError("apiKey", "createClient: apiKey must be a non-empty string")
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== "function") {
+    throw new InvalidOptionError("fetch", "createClient: fetch must be a function like globalThis.fetch")
+  }
+  const { apiKey, fetch: _fetch, ...rest } = options
+  const effectOptions: EffectClient.ClientOptions = { ...rest, apiKey: Redacted.make(apiKey) }
+  const checked = EffectClient.validateOptions(effectOptions)
+  if (Either.isLeft(checked)) throw new InvalidOptionError(checked.left.option, `createClient: ${checked.left.message}`)
+  return effectOptions
+}
+
 /**
- * Creates a client. It owns a `ManagedRuntime` (client layer over `fetch`); call
- * `close()` when done.
+ * Creates a client. It owns a `ManagedRuntime` (client layer over `fetch`); call `close()` when done. Every
+ * option is checked here: one that cannot work (a `batchSize` outside 1–40, a rate limit of 0, a duration that
+ * does not parse, a `baseUrl` that is not http(s), an empty API key, an unknown option) throws an
+ * {@link InvalidOptionError} that names it, before anything runs.
  *
  * @since 0.1.0
  * @category constructors
@@ -223,17 +264,18 @@ const toOutcome = (outcome: ClientOutcome.CreateOutcome): CreateOutcome => {
  * ```
  */
 export const createClient = (options: ClientOptions): TrackingMoreClient => {
-  if (typeof options?.apiKey !== "string" || options.apiKey.trim().length === 0) {
-    throw new TypeError("createClient: apiKey must be a non-empty string")
-  }
-  const { apiKey, fetch, ...rest } = options
-  const baseUrl = rest.baseUrl ?? EffectClient.defaultBaseUrl
+  const effectOptions = checkOptions(options)
+  const fetch = options.fetch
+  // As `inspect` and `toJSON` show it: a proxy's credentials in the URL replaced, as OpenTelemetry's url.full does.
+  const baseUrl = (options.baseUrl ?? EffectClient.defaultBaseUrl).replace(
+    /\/\/([^/@:]*)(:[^/@]*)?@/,
+    (_match, _user, password) => `//REDACTED${password === undefined ? "" : ":REDACTED"}@`
+  )
   const http = fetch === undefined
     ? FetchHttpClient.layer
     : Layer.provide(FetchHttpClient.layer, Layer.succeed(FetchHttpClient.Fetch, fetch))
-  const runtime = ManagedRuntime.make(
-    Layer.provide(EffectClient.layer({ ...rest, apiKey: Redacted.make(apiKey) }), http)
-  )
+  // The options were checked above, so building the layer cannot fail.
+  const runtime = ManagedRuntime.make(Layer.orDie(Layer.provide(EffectClient.layer(effectOptions), http)))
 
   let closed = false
   const active = new Set<(reason: unknown) => void>()

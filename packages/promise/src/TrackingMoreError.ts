@@ -86,7 +86,6 @@ export class TrackingMoreApiError<T extends Tag = Tag> extends Error {
 
   constructor(error: CoreErrorOf<T>) {
     super(error.message, { cause: error })
-    this.name = "TrackingMoreError"
     this.tag = error._tag as T
     this.code = error.code as CodeOf<T>
     this.retryAfter = error.retryAfter === undefined ? undefined : Duration.toMillis(error.retryAfter)
@@ -118,6 +117,8 @@ export class TrackingMoreApiError<T extends Tag = Tag> extends Error {
 }
 
 Object.defineProperty(TrackingMoreApiError.prototype, TypeId, { value: TypeId, enumerable: false })
+// Each class reports its own name (in stack traces, `String(e)`, `toJSON`), from the prototype as built-in errors do.
+nameClass(TrackingMoreApiError, "TrackingMoreApiError")
 
 /**
  * Every API error, as a union discriminated by `tag`: `if (e.tag === "TooManyRequests")` narrows `e` to
@@ -175,9 +176,9 @@ export class ClientClosedError extends Error {
   readonly tag = "ClientClosed" as const
   constructor(what: string) {
     super(`TrackingMore client is closed: ${what} cannot run after close()`)
-    this.name = "ClientClosedError"
   }
 }
+nameClass(ClientClosedError, "ClientClosedError")
 
 Object.defineProperty(ClientClosedError.prototype, ClientClosedTypeId, { value: ClientClosedTypeId, enumerable: false })
 
@@ -191,6 +192,53 @@ export const isClientClosedError = (u: unknown): u is ClientClosedError =>
   typeof u === "object" && u !== null && ClientClosedTypeId in u
 
 /**
+ * The brand of {@link InvalidOptionError}.
+ *
+ * @since 0.2.0
+ * @category type ids
+ */
+export const InvalidOptionTypeId: unique symbol = Symbol.for("@trackingmore-effect/promise/InvalidOptionError")
+
+/**
+ * `createClient` was given an option that cannot work: `option` names it (`"batchSize"`,
+ * `"rateLimits.default.limit"`, `"policy.deadline"`), the message says what is wrong and what was given (never
+ * the API key). Thrown by `createClient` itself, before anything runs. A `TypeError`, as for a bad argument.
+ *
+ * @since 0.2.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { createClient, isInvalidOptionError } from "@trackingmore-effect/promise"
+ * try {
+ *   createClient({ apiKey: "key", batchSize: 100 })
+ * } catch (e) {
+ *   if (isInvalidOptionError(e)) console.log(e.option) // "batchSize"
+ * }
+ * ```
+ */
+export class InvalidOptionError extends TypeError {
+  /** Always `"InvalidOption"`. */
+  readonly tag = "InvalidOption" as const
+  /** The option's path in the options object. */
+  readonly option: string
+  constructor(option: string, message: string) {
+    super(message)
+    this.option = option
+  }
+}
+Object.defineProperty(InvalidOptionError.prototype, InvalidOptionTypeId, { value: InvalidOptionTypeId, enumerable: false })
+nameClass(InvalidOptionError, "InvalidOptionError")
+
+/**
+ * Whether a value is an {@link InvalidOptionError} (of any copy of this package).
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isInvalidOptionError = (u: unknown): u is InvalidOptionError =>
+  typeof u === "object" && u !== null && InvalidOptionTypeId in u
+
+/**
  * Whether a value is the rejection of an aborted call: a `DOMException` (or any error) named `"AbortError"`.
  *
  * @since 0.1.0
@@ -198,3 +246,7 @@ export const isClientClosedError = (u: unknown): u is ClientClosedError =>
  */
 export const isAbortError = (u: unknown): u is DOMException =>
   typeof u === "object" && u !== null && (u as { readonly name?: unknown }).name === "AbortError"
+
+function nameClass(klass: { readonly prototype: Error }, name: string): void {
+  Object.defineProperty(klass.prototype, "name", { value: name, writable: true, configurable: true, enumerable: false })
+}

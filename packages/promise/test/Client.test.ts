@@ -108,7 +108,7 @@ describe("errors", () => {
     expect(error.endpoint).toBe("/trackings/ups/x")
     expect(error.retryAfter).toBeUndefined()
     expect(error.cause._tag).toBe("InvalidTrackingNumber")
-    expect(error.name).toBe("TrackingMoreError")
+    expect(error.name).toBe("TrackingMoreApiError")
     expect(JSON.parse(JSON.stringify(error))).toMatchObject({ tag: "InvalidTrackingNumber", code: 4014 })
   })
 
