@@ -10,9 +10,14 @@
  * shorten a cooldown another process set. Instants returned to a caller (`state`, `DeadlineExceeded.until`) are
  * translated back to the caller's clock the same way.
  *
- * **Failure.** Every cooldown and halt is mirrored into an in-process gate (core's `Gate.makeMemory`), and so is
- * every cooldown or halt read from Redis. When Redis does not answer the call goes on with that in-process gate,
- * which keeps honouring the last known cooldown: losing Redis never lifts a cooldown the process knew of.
+ * **What a process knows.** Every cooldown and halt a process sets, and every one it reads from Redis, it keeps
+ * until its end. When Redis does not answer, the call goes on with an in-process gate (core's `Gate.makeMemory`)
+ * that mirrors them. When Redis answers but has forgotten them (it restarted or failed over empty, or was
+ * flushed), the scripts put them back: the later of the stored and the known cooldown wins, a known halt is
+ * stored again when Redis has none, so every caller of the process stays held until the original instant and the
+ * other processes learn it again at their next look. Only a `reset` (in any process: it leaves a marker in Redis)
+ * drops what the processes knew before it. So neither losing Redis nor an empty Redis lifts a cooldown or halt the
+ * process knew of.
  *
  * @since 0.1.0
  */
@@ -45,7 +50,8 @@ export interface Options {
   readonly keyMargin?: Duration.DurationInput | undefined
   /**
    * How long a halt "until reset" (auth errors) is kept in Redis at most (default 1 day), so that a key nobody
-   * resets leaves nothing behind for ever. The process that saw the error keeps it halted locally until reset.
+   * resets leaves nothing behind for ever; the processes that know of it drop it too once Redis lets it expire
+   * (while Redis does not answer they keep it until reset). Also the least time a reset's marker is kept.
    */
   readonly untilResetTtl?: Duration.DurationInput | undefined
 }
@@ -56,6 +62,7 @@ const scriptSettle = RedisConnection.script(scripts.gateSettle)
 const scriptRenew = RedisConnection.script(scripts.leaseRenew)
 const scriptHalt = RedisConnection.script(scripts.gateHalt)
 const scriptState = RedisConnection.script(scripts.gateState)
+const scriptReset = RedisConnection.script(scripts.gateReset)
 
 const encodeError = Schema.encode(TrackingMoreError.TrackingMoreError)
 const decodeError = Schema.decodeUnknown(TrackingMoreError.TrackingMoreError)
@@ -84,8 +91,38 @@ const parseHalt = (json: string): Effect.Effect<{
     )
   })
 
+const encodeJson = (error: TrackingMoreError.TrackingMoreError): Effect.Effect<string> =>
+  encodeError(error).pipe(
+    Effect.orElseSucceed(() => ({ _tag: error._tag, message: error.message })),
+    Effect.map((encoded) => JSON.stringify(encoded))
+  )
+
 const asArray = (u: unknown): ReadonlyArray<unknown> => Array.isArray(u) ? u : []
 const asNumber = (u: unknown): number => typeof u === "number" ? u : Number(u)
+
+// What this process knows of a key's cooldown and halt, set itself or read from Redis. Instants are on the
+// process's clock except `redisUntil`; `learnedAt` is when it was last set or read, to compare with a reset.
+interface KnownCooldown {
+  readonly until: number
+  /** The end in Redis ms, when Redis told it (undefined when it was set while Redis was away). */
+  readonly redisUntil: number | undefined
+  readonly learnedAt: number
+}
+
+interface KnownHalt {
+  readonly error: TrackingMoreError.TrackingMoreError
+  readonly errorJson: string
+  /** The end of a halt with a duration; undefined for a halt until reset. */
+  readonly until: number | undefined
+  /** Until when Redis keeps it: its end, or the until-reset TTL. */
+  readonly keptUntil: number
+  readonly learnedAt: number
+}
+
+interface Known {
+  cooldown: KnownCooldown | undefined
+  halt: KnownHalt | undefined
+}
 
 let processCounter = 0
 const processId = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`
@@ -111,10 +148,107 @@ export const make = (
 
     // Leases this process holds, by key, with the fiber that renews each.
     const leases = new Map<string, { readonly token: string; readonly renewal: Fiber.RuntimeFiber<unknown> }>()
-    // Keys whose Redis halt is mirrored locally, to drop the mirror once Redis shows the halt gone.
-    const mirroredHalts = new Set<string>()
+    // What this process knows, by key. It holds even when Redis later answers without it (a restart or failover
+    // that came back empty, a FLUSHALL): the scripts put it back. `local` mirrors it for when Redis does not answer.
+    const known = new Map<string, Known>()
 
-    const redisKeys = (key: string) => [keys.gate(prefix, key), keys.lease(prefix, key), keys.halt(prefix, key)]
+    const stateKeys = (key: string) => [keys.gate(prefix, key), keys.halt(prefix, key), keys.reset(prefix, key)]
+
+    // ARGV 1–8 of the scripts that put back what Redis has forgotten (see `restore` in internal/scripts).
+    const restoreArgs = (key: string, now: number): Array<string | number> => {
+      const entry = known.get(key)
+      const cooldown = entry?.cooldown !== undefined && entry.cooldown.until > now ? entry.cooldown : undefined
+      const halt = entry?.halt !== undefined && entry.halt.keptUntil > now ? entry.halt : undefined
+      return [
+        marginMillis,
+        cooldown === undefined ? "" : cooldown.until - now,
+        cooldown?.redisUntil === undefined ? "" : cooldown.redisUntil.toFixed(3),
+        cooldown === undefined ? "" : now - cooldown.learnedAt,
+        halt === undefined ? "" : halt.errorJson,
+        halt?.until === undefined ? "" : halt.until - now,
+        halt === undefined ? "" : halt.keptUntil - now,
+        halt === undefined ? "" : now - halt.learnedAt
+      ]
+    }
+
+    // The in-memory gate cannot drop a cooldown or a halt alone: it starts again from what is still known.
+    const rebuildLocal = (key: string, now: number) =>
+      Effect.gen(function*() {
+        yield* local.reset(key)
+        const entry = known.get(key)
+        if (entry?.cooldown !== undefined) yield* local.cooldown(key, entry.cooldown.until)
+        if (entry?.halt !== undefined) {
+          const until = entry.halt.until
+          yield* local.halt(key, entry.halt.error, until === undefined ? undefined : Duration.millis(Math.max(0, until - now)))
+        }
+      })
+
+    // After Redis answered a script that was given `restoreArgs(key, now)`: drop what was reset since this process
+    // learned it (`forget`: 1 the cooldown, 2 the halt) and what has ended.
+    const reconcile = (key: string, forget: number, now: number) =>
+      Effect.suspend(() => {
+        const entry = known.get(key)
+        if (entry === undefined) return Effect.void
+        let dropped = false
+        if (entry.cooldown !== undefined && (forget === 1 || forget === 3)) {
+          entry.cooldown = undefined
+          dropped = true
+        } else if (entry.cooldown !== undefined && entry.cooldown.until <= now) {
+          entry.cooldown = undefined
+        }
+        if (entry.halt !== undefined && (forget === 2 || forget === 3)) {
+          entry.halt = undefined
+          dropped = true
+        } else if (entry.halt !== undefined && entry.halt.keptUntil <= now) {
+          // A halt until reset that Redis let expire: the in-memory gate would hold it for ever.
+          dropped = dropped || entry.halt.until === undefined
+          entry.halt = undefined
+        }
+        if (entry.cooldown === undefined && entry.halt === undefined) known.delete(key)
+        return dropped ? rebuildLocal(key, now) : Effect.void
+      })
+
+    const entryOf = (key: string): Known => {
+      let entry = known.get(key)
+      if (entry === undefined) {
+        entry = { cooldown: undefined, halt: undefined }
+        known.set(key, entry)
+      }
+      return entry
+    }
+
+    // Replaces what was known: a script that answered has already taken the later of the two (without Redis, the
+    // caller keeps the later itself).
+    const learnCooldown = (key: string, cooldown: KnownCooldown) =>
+      Effect.suspend(() => {
+        entryOf(key).cooldown = cooldown
+        return local.cooldown(key, cooldown.until)
+      })
+
+    const learnHalt = (key: string, halt: KnownHalt, now: number) =>
+      Effect.suspend(() => {
+        entryOf(key).halt = halt
+        return local.halt(
+          key,
+          halt.error,
+          halt.until === undefined ? undefined : Duration.millis(Math.max(0, halt.until - now))
+        )
+      })
+
+    const learnHaltFromRedis = (key: string, json: string, redisNow: number, pttl: number, now: number) =>
+      Effect.gen(function*() {
+        const { error, until } = yield* parseHalt(json)
+        const errorJson = yield* encodeJson(error)
+        const localUntil = until === undefined ? undefined : now + Math.ceil(until - redisNow)
+        yield* learnHalt(key, {
+          error,
+          errorJson,
+          until: localUntil,
+          keptUntil: localUntil ?? now + Math.max(0, pttl),
+          learnedAt: now
+        }, now)
+        return { error, until: localUntil }
+      })
 
     const takeLease = (key: string, token: string) =>
       Effect.gen(function*() {
@@ -135,40 +269,39 @@ export const make = (
         return Effect.as(Fiber.interrupt(held.renewal), held.token)
       })
 
-    const mirrorHalt = (key: string, json: string, redisNow: number) =>
-      Effect.flatMap(parseHalt(json), ({ error, until }) => {
-        mirroredHalts.add(key)
-        return Effect.as(
-          local.halt(key, error, until === undefined ? undefined : Duration.millis(Math.max(0, until - redisNow))),
-          error
-        )
-      })
-
-    const clearMirroredHalt = (key: string) =>
-      Effect.suspend(() => {
-        if (!mirroredHalts.has(key)) return Effect.void
-        mirroredHalts.delete(key)
-        return local.reset(key)
-      })
-
     const awaitKey = (
       key: string,
       awaitOptions?: Gate.AwaitOptions
     ): Effect.Effect<Gate.Pass, TrackingMoreError.TrackingMoreError | Gate.DeadlineExceeded> =>
       Effect.gen(function*() {
         const token = `${processId}-${++processCounter}`
-        const reply = yield* Effect.either(redis.eval(scriptAwait, redisKeys(key), [token, leaseMillis]))
+        const asked = yield* Clock.currentTimeMillis
+        const reply = yield* Effect.either(
+          redis.eval(scriptAwait, [...stateKeys(key), keys.lease(prefix, key)], [
+            ...restoreArgs(key, asked),
+            token,
+            leaseMillis
+          ])
+        )
         if (reply._tag === "Left") return yield* local.await(key, awaitOptions)
-        const [kind, a, b] = asArray(reply.right)
+        const [forget, kind, a, b, c] = asArray(reply.right)
+        yield* reconcile(key, asNumber(forget), asked)
         switch (kind) {
-          case "halted":
-            return yield* Effect.flatMap(mirrorHalt(key, String(a), asNumber(b)), Effect.fail)
+          case "halted": {
+            const now = yield* Clock.currentTimeMillis
+            const { error } = yield* learnHaltFromRedis(key, String(a), asNumber(b), asNumber(c), now)
+            return yield* Effect.fail(error)
+          }
           case "sleep": {
-            yield* clearMirroredHalt(key)
             const remaining = Math.ceil(asNumber(a))
             const now = yield* Clock.currentTimeMillis
-            // Mirrored so that a process losing Redis now keeps honouring the cooldown.
-            yield* local.cooldown(key, now + remaining)
+            // Known (and mirrored) so that this process keeps honouring it if Redis forgets it or goes away.
+            const redisUntil = asNumber(b)
+            yield* learnCooldown(key, {
+              until: now + remaining,
+              redisUntil: Number.isFinite(redisUntil) ? redisUntil : undefined,
+              learnedAt: now
+            })
             const deadline = awaitOptions?.deadline
             if (deadline !== undefined && now + remaining > deadline) {
               return yield* Effect.fail(new Gate.DeadlineExceeded({ until: now + remaining, deadline }))
@@ -177,15 +310,12 @@ export const make = (
             return yield* awaitKey(key, awaitOptions)
           }
           case "join":
-            yield* clearMirroredHalt(key)
             yield* Effect.sleep(pollInterval)
             return yield* awaitKey(key, awaitOptions)
           case "probe":
-            yield* clearMirroredHalt(key)
             yield* takeLease(key, token)
             return "probe" as const
           default:
-            yield* clearMirroredHalt(key)
             return "open" as const
         }
       })
@@ -209,55 +339,70 @@ export const make = (
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const reply = yield* Effect.either(
-          redis.eval(scriptCooldown, [keys.gate(prefix, key)], [Math.max(0, until - now).toFixed(3), marginMillis])
+          redis.eval(scriptCooldown, stateKeys(key), [...restoreArgs(key, now), Math.max(0, until - now).toFixed(3)])
         )
-        if (reply._tag === "Left") return yield* local.cooldown(key, until)
-        const [effective, redisNow] = asArray(reply.right).map(asNumber)
-        const localUntil = effective !== undefined && redisNow !== undefined && Number.isFinite(effective - redisNow)
-          ? now + Math.ceil(effective - redisNow)
-          : until
-        yield* local.cooldown(key, Math.max(until, localUntil))
+        if (reply._tag === "Left") {
+          // Set while Redis is away: kept with no Redis instant, and put back (re-anchored) once Redis answers.
+          const before = known.get(key)?.cooldown
+          if (before !== undefined && before.until >= until) return
+          return yield* learnCooldown(key, { until, redisUntil: undefined, learnedAt: now })
+        }
+        const [forget, effective, redisNow] = asArray(reply.right).map(asNumber)
+        yield* reconcile(key, forget ?? 0, now)
+        const valid = effective !== undefined && redisNow !== undefined && Number.isFinite(effective - redisNow)
+        yield* learnCooldown(key, {
+          until: valid ? Math.max(until, now + Math.ceil(effective - redisNow)) : until,
+          redisUntil: valid ? effective : undefined,
+          learnedAt: now
+        })
       })
 
     const halt = (key: string, error: TrackingMoreError.TrackingMoreError, duration?: Duration.Duration) =>
       Effect.gen(function*() {
-        yield* local.halt(key, error, duration)
-        const encoded = yield* encodeError(error).pipe(
-          Effect.orElseSucceed(() => ({ _tag: error._tag, message: error.message }))
-        )
-        const result = yield* Effect.either(
+        const now = yield* Clock.currentTimeMillis
+        const errorJson = yield* encodeJson(error)
+        const until = duration === undefined || !Duration.isFinite(duration) ? undefined : now + Duration.toMillis(duration)
+        yield* learnHalt(key, { error, errorJson, until, keptUntil: until ?? now + untilResetTtlMillis, learnedAt: now }, now)
+        // When Redis does not answer, the halt is known here and put back into Redis once it answers again.
+        yield* Effect.ignore(
           redis.eval(scriptHalt, [keys.gate(prefix, key), keys.halt(prefix, key)], [
-            JSON.stringify(encoded),
-            duration === undefined || !Duration.isFinite(duration) ? "" : Duration.toMillis(duration).toFixed(3),
+            errorJson,
+            until === undefined ? "" : (until - now).toFixed(3),
             marginMillis,
             untilResetTtlMillis
           ])
         )
-        if (result._tag === "Right") mirroredHalts.add(key)
       })
 
     const reset = (key: string) =>
       Effect.gen(function*() {
         yield* dropLease(key)
-        mirroredHalts.delete(key)
+        known.delete(key)
         yield* local.reset(key)
-        yield* Effect.ignore(redis.use((client) => client.del(...redisKeys(key))))
+        // The marker tells the processes that learned this key's state before now to drop it.
+        yield* Effect.ignore(
+          redis.eval(scriptReset, [...stateKeys(key), keys.lease(prefix, key)], [untilResetTtlMillis])
+        )
       })
 
     const state = (key: string) =>
       Effect.gen(function*() {
-        const reply = yield* Effect.either(redis.eval(scriptState, [keys.gate(prefix, key), keys.halt(prefix, key)], []))
+        const asked = yield* Clock.currentTimeMillis
+        const reply = yield* Effect.either(redis.eval(scriptState, stateKeys(key), restoreArgs(key, asked)))
         if (reply._tag === "Left") return yield* local.state(key)
-        const [redisNowRaw, coolRaw, haltJson] = asArray(reply.right)
+        const [forget, redisNowRaw, coolRaw, haltJson, haltPttl] = asArray(reply.right)
+        yield* reconcile(key, asNumber(forget), asked)
         const redisNow = asNumber(redisNowRaw)
         const now = yield* Clock.currentTimeMillis
-        const toLocal = (instant: number) => now + Math.ceil(instant - redisNow)
         if (typeof haltJson === "string") {
-          const { error, until } = yield* parseHalt(haltJson)
-          return Gate.GateState.Halted({ error, until: until === undefined ? undefined : toLocal(until) })
+          const { error, until } = yield* learnHaltFromRedis(key, haltJson, redisNow, asNumber(haltPttl), now)
+          return Gate.GateState.Halted({ error, until })
         }
         const cool = asNumber(coolRaw)
-        return redisNow < cool ? Gate.GateState.Cooling({ until: toLocal(cool) }) : Gate.GateState.Open()
+        if (!(redisNow < cool)) return Gate.GateState.Open()
+        const until = now + Math.ceil(cool - redisNow)
+        yield* learnCooldown(key, { until, redisUntil: cool, learnedAt: now })
+        return Gate.GateState.Cooling({ until })
       })
 
     return Gate.Gate.of({ await: awaitKey, settle, cooldown, halt, reset, state })

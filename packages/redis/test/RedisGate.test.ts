@@ -7,6 +7,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import { afterAll } from "vitest"
 import * as RedisConnection from "../src/RedisConnection.js"
@@ -20,6 +21,23 @@ afterAll(() => Harness.cleanup(prefix))
 const makeGate = (options: RedisGate.Options = {}, target = Harness.url, keyPrefix = prefix) =>
   RedisGate.make({ pollInterval: Duration.millis(10), ...options }).pipe(
     Effect.provideServiceEffect(RedisConnection.RedisConnection, RedisConnection.make({ url: target, prefix: keyPrefix }))
+  )
+
+/** A process on a given Redis: its gate, and its connection (to wait until it has reconnected). */
+const makeProcess = (target: string, options: RedisGate.Options = {}) =>
+  Effect.gen(function*() {
+    const connection = yield* RedisConnection.make({ url: target, prefix })
+    const gate = yield* RedisGate.make({ pollInterval: Duration.millis(10), ...options }).pipe(
+      Effect.provideService(RedisConnection.RedisConnection, connection)
+    )
+    return { gate, connection }
+  })
+
+/** Until the connection answers again (ioredis reconnects in the background). */
+const reconnected = (connection: RedisConnection.RedisConnection) =>
+  connection.use((client) => client.ping()).pipe(
+    Effect.retry({ schedule: Schedule.spaced(Duration.millis(50)), times: 100 }),
+    Effect.orDie
   )
 
 const now = Effect.sync(() => Date.now())
@@ -158,13 +176,15 @@ describe.skipIf(!available)("RedisGate", () => {
 
   it.scopedLive("a live prober renews its lease, however long its attempt", () =>
     Effect.gen(function*() {
-      const a = yield* makeGate({ leaseDuration: Duration.millis(150) })
+      // Renewed every ~133 ms, the lease survives a renewal up to ~260 ms late (a loaded machine); b waits for three
+      // lease durations, which an unrenewed lease would not outlive.
+      const a = yield* makeGate({ leaseDuration: Duration.millis(400) })
       const b = yield* makeGate()
       const key = "lease-renew"
       yield* a.cooldown(key, (yield* now) + 10)
       yield* Effect.sleep(Duration.millis(20))
       expect(yield* a.await(key)).toBe("probe")
-      const early = yield* b.await(key).pipe(Effect.timeout(Duration.millis(500)), Effect.option)
+      const early = yield* b.await(key).pipe(Effect.timeout(Duration.millis(1_200)), Effect.option)
       expect(Option.isNone(early)).toBe(true)
       yield* a.settle(key, true)
       expect(yield* b.await(key)).toBe("open")
@@ -215,7 +235,11 @@ describe.skipIf(!available)("RedisGate", () => {
       expect(ttl).toBeGreaterThan(5_500)
       expect(ttl).toBeLessThanOrEqual(6_000)
       yield* a.reset(key)
-      expect((yield* Effect.promise(() => Harness.pttls(prefix)))[`gate:{${key}}`]).toBeUndefined()
+      const afterReset = yield* Effect.promise(() => Harness.pttls(prefix))
+      expect(afterReset[`gate:{${key}}`]).toBeUndefined()
+      // the reset's marker, for the processes that knew of the cooldown, lives a day (untilResetTtl)
+      expect(afterReset[`gate:{${key}}:reset`]).toBeGreaterThan(23 * 3600_000)
+      expect(afterReset[`gate:{${key}}:reset`]).toBeLessThanOrEqual(24 * 3600_000)
     }))
 
   it.live("without Redis from the start the gate works in memory and says so once", () => {
@@ -273,6 +297,145 @@ describe.skipIf(!available)("RedisGate", () => {
       expect(logs.lines.filter((line) => line.startsWith("WARN")).length).toBe(2)
     }).pipe(Effect.scoped, Effect.provide(logs.layer), Effect.ensuring(Effect.sync(() => server.stop())))
   }, 20_000)
+
+  it.live("Redis restarting empty lifts no cooldown a process knew of: every caller is held until its instant, then one probes", () => {
+    const server = Harness.privateServer(6392)
+    server.stop()
+    server.start()
+    return Effect.gen(function*() {
+      // 'tripped' got the 429 and set the cooldown; 'reader' read it from Redis.
+      const tripped = yield* makeProcess(server.url)
+      const reader = yield* makeProcess(server.url)
+      const key = "restart-empty"
+      const until = (yield* now) + 4_000
+      yield* tripped.gate.cooldown(key, until)
+      expect((yield* reader.gate.state(key))._tag).toBe("Cooling")
+
+      server.restartEmpty()
+      expect(server.size()).toBe(0)
+      // Both are connected to the empty Redis again: what follows goes through it, not through the fallback.
+      yield* reconnected(tripped.connection)
+      yield* reconnected(reader.connection)
+      expect((yield* now) + 1_000).toBeLessThan(until)
+
+      const passes: Array<{ readonly pass: Gate.Pass; readonly at: number }> = []
+      const call = (gate: Gate.Gate) =>
+        gate.await(key).pipe(
+          Effect.tap((pass) => Effect.sync(() => passes.push({ pass, at: Date.now() }))),
+          Effect.tap((pass) => pass === "probe" ? Effect.delay(gate.settle(key, true), Duration.millis(100)) : Effect.void)
+        )
+      const knowing = yield* Effect.fork(
+        Effect.all([call(tripped.gate), call(tripped.gate), call(reader.gate)], { concurrency: "unbounded" })
+      )
+      // They found Redis empty and published the cooldown again: a process started after the restart, which knows
+      // only what Redis says, learns it there.
+      yield* Effect.sleep(Duration.millis(100))
+      const late = yield* makeProcess(server.url)
+      const learned = yield* late.gate.state(key)
+      expect(learned._tag).toBe("Cooling")
+      if (learned._tag === "Cooling") expect(learned.until).toBeGreaterThanOrEqual(until)
+      yield* Effect.all([Fiber.join(knowing), call(late.gate)], { concurrency: "unbounded" })
+
+      expect(passes.length).toBe(4)
+      for (const { at } of passes) expect(at).toBeGreaterThanOrEqual(until)
+      const probes = passes.filter(({ pass }) => pass === "probe")
+      expect(probes.length).toBe(1)
+      // the others waited for the probe's outcome
+      for (const { at, pass } of passes) if (pass === "open") expect(at).toBeGreaterThanOrEqual(probes[0]!.at + 90)
+    }).pipe(Effect.scoped, Effect.ensuring(Effect.sync(() => server.stop())))
+  }, 20_000)
+
+  it.live("Redis emptied (FLUSHALL): the later of the known and the stored cooldown wins, a known halt holds, a reset anywhere still lifts it everywhere", () => {
+    const server = Harness.privateServer(6392)
+    server.stop()
+    server.start()
+    return Effect.gen(function*() {
+      const a = yield* makeProcess(server.url)
+      const b = yield* makeProcess(server.url)
+      const key = "flushed"
+      const until = (yield* now) + 1_500
+      yield* a.gate.cooldown(key, until)
+      server.flushAll()
+      // b never knew of a's cooldown and sets a shorter one; once a has talked to Redis the longer one holds b too.
+      yield* b.gate.cooldown(key, (yield* now) + 100)
+      const state = yield* a.gate.state(key)
+      expect(state._tag).toBe("Cooling")
+      if (state._tag === "Cooling") expect(state.until).toBeGreaterThanOrEqual(until)
+      expect(yield* b.gate.await(key)).toBe("probe")
+      expect(yield* now).toBeGreaterThanOrEqual(until)
+      yield* b.gate.settle(key, true)
+      expect(yield* a.gate.await(key)).toBe("open")
+
+      const halted = "flushed-halt"
+      const error = TrackingMoreError.fromCode(4001, { serverMessage: "invalid key", endpoint: "/trackings/post" })
+      yield* a.gate.halt(halted, error)
+      expect(yield* Effect.flip(b.gate.await(halted))).toEqual(error)
+      server.flushAll()
+      // b, which read the halt, still fails with it and publishes it again; c, which never knew, reads it there.
+      expect(yield* Effect.flip(b.gate.await(halted))).toEqual(error)
+      const c = yield* makeProcess(server.url)
+      expect(yield* Effect.flip(c.gate.await(halted))).toEqual(error)
+      // A reset in any one process still opens the key in all of them.
+      yield* c.gate.reset(halted)
+      expect(yield* a.gate.await(halted)).toBe("open")
+      expect(yield* b.gate.await(halted)).toBe("open")
+      expect(yield* c.gate.await(halted)).toBe("open")
+    }).pipe(Effect.scoped, Effect.ensuring(Effect.sync(() => server.stop())))
+  }, 20_000)
+
+  it.live("a cooldown set while Redis was away is published once it answers again", () => {
+    const server = Harness.privateServer(6392)
+    server.stop()
+    server.start()
+    return Effect.gen(function*() {
+      const a = yield* makeProcess(server.url)
+      const key = "set-while-away"
+      server.stop()
+      const until = (yield* now) + 3_000
+      yield* a.gate.cooldown(key, until)
+      server.start()
+      yield* reconnected(a.connection)
+      expect((yield* now) + 1_000).toBeLessThan(until)
+      // a's next look at the key puts it back; b, which never knew of it, is held by Redis until the same instant
+      expect((yield* a.gate.state(key))._tag).toBe("Cooling")
+      const b = yield* makeProcess(server.url)
+      expect(yield* b.gate.await(key)).toBe("probe")
+      expect(yield* now).toBeGreaterThanOrEqual(until)
+      yield* b.gate.settle(key, true)
+    }).pipe(Effect.scoped, Effect.ensuring(Effect.sync(() => server.stop())))
+  }, 20_000)
+
+  it.scopedLive("what a process read from Redis never pushes the cooldown later", () =>
+    Effect.gen(function*() {
+      const a = yield* makeGate()
+      const b = yield* makeGate()
+      const key = "no-creep"
+      const t = yield* now
+      yield* a.cooldown(key, t + 5_000)
+      const stored = yield* Effect.promise(() => Harness.coolOf(prefix, key))
+      expect(stored).toBeGreaterThan(t)
+      for (let i = 0; i < 20; i++) {
+        yield* b.state(key)
+        expect((yield* Effect.flip(b.await(key, { deadline: t + 1_000 })))._tag).toBe("DeadlineExceeded")
+        yield* a.state(key)
+      }
+      expect(yield* Effect.promise(() => Harness.coolOf(prefix, key))).toBe(stored)
+      yield* a.reset(key)
+    }))
+
+  it.scopedLive("a halt until reset that Redis lets expire (untilResetTtl) is not published again", () =>
+    Effect.gen(function*() {
+      const a = yield* makeGate({ untilResetTtl: Duration.millis(300) })
+      const b = yield* makeGate()
+      const key = "halt-expires"
+      const error = TrackingMoreError.fromCode(4001)
+      yield* a.halt(key, error)
+      expect((yield* Effect.flip(b.await(key)))._tag).toBe("InvalidApiKey")
+      yield* Effect.sleep(Duration.millis(400))
+      expect(yield* b.await(key)).toBe("open")
+      expect(yield* a.await(key)).toBe("open")
+      expect((yield* Effect.promise(() => Harness.pttls(prefix)))[`gate:{${key}}:halt`]).toBeUndefined()
+    }))
 
   it.live("a Gate.Gate layer: the pieces compose", () =>
     Effect.gen(function*() {

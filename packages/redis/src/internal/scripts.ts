@@ -1,7 +1,9 @@
 /**
  * The Lua scripts. Every script reads the clock with Redis `TIME`, so that the processes of a fleet compare
  * instants on one clock whatever their own clocks say. Numbers that may carry fractions are returned as strings:
- * Redis truncates Lua numbers to integers.
+ * Redis truncates Lua numbers to integers. Instants are formatted with "%.3f", as they are stored: Lua's `tostring`
+ * keeps 14 significant digits, a tenth of a millisecond for epoch ms, and an instant a process hands back must
+ * compare equal to the stored one.
  */
 
 /** Redis time in epoch milliseconds, with microsecond fractions. */
@@ -11,41 +13,98 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 `
 
 /**
- * KEYS: gate hash, lease, halt. ARGV: lease token, lease ms.
- * Returns { "halted", json, now } | { "sleep", remainingMs } | { "join", leasePttl } | { "probe" } | { "open" }.
+ * What the calling process knows of a key, put back into Redis when Redis has forgotten it (a restart or failover
+ * that came back empty, a FLUSHALL), so that an empty Redis never lifts a cooldown or halt some process still knows
+ * of, and the other processes learn it again. The later of the stored and the known cooldown wins; a known halt is
+ * put back when Redis has none.
+ *
+ * A known cooldown that was read from Redis comes with the Redis instant it ends: comparing that instant, not a
+ * duration re-anchored on TIME (which the round trip lengthens), keeps a cooldown Redis still has from being pushed
+ * later on every call.
+ *
+ * Unless the key was reset after the process learned it: `gateReset` leaves a marker (KEYS[3], the Redis ms of the
+ * reset), and knowledge learned before it is not put back but dropped by the caller (the returned `forget` bits: 1
+ * the cooldown, 2 the halt), so that a reset in one process still opens the key in all of them.
+ *
+ * KEYS: gate hash, halt, reset marker. ARGV (durations from the caller's now, re-anchored here on TIME):
+ * 1 margin ms,
+ * 2 known cooldown: ms left ("" for none), 3 its end in Redis ms ("" when it was set while Redis was away),
+ * 4 ms since the process learned it,
+ * 5 known halt: encoded error json ("" for none), 6 ms left ("" for until reset), 7 ms Redis should keep it,
+ * 8 ms since the process learned it.
  */
-export const gateAwait = `${now}
-local halt = redis.call("GET", KEYS[3])
-if halt then return { "halted", halt, tostring(now) } end
-local cool = tonumber(redis.call("HGET", KEYS[1], "cool") or "0")
-if now < cool then return { "sleep", tostring(cool - now) } end
-local lease = redis.call("PTTL", KEYS[2])
-if lease > 0 then return { "join", tostring(lease) } end
-if redis.call("HGET", KEYS[1], "probe") == "1" then
-  if redis.call("SET", KEYS[2], ARGV[1], "NX", "PX", ARGV[2]) then return { "probe" } end
-  return { "join", ARGV[2] }
+const restore = `
+local resetAt = tonumber(redis.call("GET", KEYS[3]) or "")
+local forget = 0
+local function learnedBeforeReset(age) return resetAt ~= nil and now - tonumber(age) <= resetAt end
+if ARGV[2] ~= "" then
+  if learnedBeforeReset(ARGV[4]) then
+    forget = forget + 1
+  else
+    local known = tonumber(ARGV[3]) or (now + tonumber(ARGV[2]))
+    if known > now and known > tonumber(redis.call("HGET", KEYS[1], "cool") or "0") then
+      redis.call("HSET", KEYS[1], "cool", string.format("%.3f", known), "probe", "1")
+      local ttl = math.ceil(known - now + tonumber(ARGV[1]))
+      if redis.call("PTTL", KEYS[1]) < ttl then redis.call("PEXPIRE", KEYS[1], ttl) end
+    end
+  end
 end
-return { "open" }
+if ARGV[5] ~= "" then
+  if learnedBeforeReset(ARGV[8]) then
+    forget = forget + 2
+  elseif redis.call("EXISTS", KEYS[2]) == 0 then
+    local keep = math.max(math.ceil(tonumber(ARGV[7])), 1)
+    if ARGV[6] == "" then
+      redis.call("SET", KEYS[2], '{"until":null,"error":' .. ARGV[5] .. '}', "PX", keep)
+    else
+      local ends = now + tonumber(ARGV[6])
+      redis.call("SET", KEYS[2], '{"until":' .. string.format("%.3f", ends) .. ',"error":' .. ARGV[5] .. '}', "PX", keep)
+      redis.call("HSET", KEYS[1], "probe", "1")
+      local ttl = keep + tonumber(ARGV[1])
+      if redis.call("PTTL", KEYS[1]) < ttl then redis.call("PEXPIRE", KEYS[1], ttl) end
+    end
+  end
+end
 `
 
 /**
- * KEYS: gate hash. ARGV: cooldown ms from now (already re-anchored), margin ms.
- * The later of the stored and the new end wins; the hash lives until that end plus the margin.
- * Returns { effectiveUntil, now }.
+ * KEYS: gate hash, halt, reset marker, lease. ARGV: 1–8 as for `restore`, 9 lease token, 10 lease ms.
+ * Returns { forget, "halted", json, now, haltPttl } | { forget, "sleep", remainingMs, cool } | { forget, "join",
+ * leasePttl } | { forget, "probe" } | { forget, "open" }.
  */
-export const gateCooldown = `${now}
-local untilNew = now + tonumber(ARGV[1])
+export const gateAwait = `${now}${restore}
+local halt = redis.call("GET", KEYS[2])
+if halt then return { forget, "halted", halt, string.format("%.3f", now), redis.call("PTTL", KEYS[2]) } end
+local coolRaw = redis.call("HGET", KEYS[1], "cool") or "0"
+local cool = tonumber(coolRaw)
+if now < cool then return { forget, "sleep", tostring(cool - now), coolRaw } end
+local lease = redis.call("PTTL", KEYS[4])
+if lease > 0 then return { forget, "join", tostring(lease) } end
+if redis.call("HGET", KEYS[1], "probe") == "1" then
+  if redis.call("SET", KEYS[4], ARGV[9], "NX", "PX", ARGV[10]) then return { forget, "probe" } end
+  return { forget, "join", ARGV[10] }
+end
+return { forget, "open" }
+`
+
+/**
+ * KEYS: gate hash, halt, reset marker. ARGV: 1–8 as for `restore`, 9 cooldown ms from now (already re-anchored).
+ * The later of the stored and the new end wins; the hash lives until that end plus the margin.
+ * Returns { forget, effectiveUntil, now }.
+ */
+export const gateCooldown = `${now}${restore}
+local untilNew = now + tonumber(ARGV[9])
 local cool = tonumber(redis.call("HGET", KEYS[1], "cool") or "0")
 if untilNew > cool then
   cool = untilNew
   redis.call("HSET", KEYS[1], "cool", string.format("%.3f", cool))
 end
 redis.call("HSET", KEYS[1], "probe", "1")
-local ttl = math.ceil(cool - now + tonumber(ARGV[2]))
+local ttl = math.ceil(cool - now + tonumber(ARGV[1]))
 if ttl < 1 then ttl = 1 end
 local current = redis.call("PTTL", KEYS[1])
 if current < ttl then redis.call("PEXPIRE", KEYS[1], ttl) end
-return { tostring(cool), tostring(now) }
+return { forget, string.format("%.3f", cool), string.format("%.3f", now) }
 `
 
 /**
@@ -92,9 +151,34 @@ end
 return tostring(now)
 `
 
-/** KEYS: gate hash, halt. Returns { now, cool, halt json | false }. */
-export const gateState = `${now}
-return { tostring(now), redis.call("HGET", KEYS[1], "cool") or "0", redis.call("GET", KEYS[2]) }
+/**
+ * KEYS: gate hash, halt, reset marker. ARGV: 1–8 as for `restore`.
+ * Returns { forget, now, cool, halt json | false, halt PTTL }.
+ */
+export const gateState = `${now}${restore}
+return {
+  forget,
+  string.format("%.3f", now),
+  redis.call("HGET", KEYS[1], "cool") or "0",
+  redis.call("GET", KEYS[2]),
+  redis.call("PTTL", KEYS[2])
+}
+`
+
+/**
+ * KEYS: gate hash, halt, reset marker, lease. ARGV: ms to keep the marker at least.
+ * Drops the key's state and leaves the marker (the Redis ms of the reset) for as long as any of the dropped state
+ * would have lived, and at least ARGV[1]: the processes that learned that state before the reset drop it too.
+ */
+export const gateReset = `${now}
+local keep = tonumber(ARGV[1])
+for i = 1, 2 do
+  local ttl = redis.call("PTTL", KEYS[i])
+  if ttl > keep then keep = ttl end
+end
+redis.call("DEL", KEYS[1], KEYS[2], KEYS[4])
+redis.call("SET", KEYS[3], string.format("%.3f", now), "PX", math.max(math.ceil(keep), 1))
+return 1
 `
 
 /**

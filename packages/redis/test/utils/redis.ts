@@ -56,29 +56,46 @@ export const pttls = async (prefix: string): Promise<Record<string, number>> => 
   }
 }
 
-/** A second, private redis-server that a test may stop and start (never the shared one). */
-export const privateServer = (port: number) => ({
-  url: `redis://127.0.0.1:${port}`,
-  start: () => {
+/** A second, private redis-server that a test may stop, start and empty (never the shared one). */
+export const privateServer = (port: number) => {
+  const cli = (...args: Array<string>): string =>
+    execFileSync("redis-cli", ["-p", String(port), ...args], { stdio: "pipe", encoding: "utf8" })
+  const start = () => {
     execFileSync("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "yes"])
     // wait until it answers
     for (let i = 0; i < 50; i++) {
       try {
-        execFileSync("redis-cli", ["-p", String(port), "ping"], { stdio: "pipe" })
+        cli("ping")
         return
       } catch {
         execFileSync("sleep", ["0.05"])
       }
     }
-  },
-  stop: () => {
+  }
+  const stop = () => {
     try {
-      execFileSync("redis-cli", ["-p", String(port), "shutdown", "nosave"], { stdio: "pipe" })
+      cli("shutdown", "nosave")
     } catch {
       // already stopped
     }
   }
-})
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    stop,
+    /** Stop it and start it again with nothing in it (it never saves), as a crashed or replaced Redis comes back. */
+    restartEmpty: () => {
+      stop()
+      start()
+    },
+    /** Empty it without a restart: the connections stay up. */
+    flushAll: () => {
+      cli("flushall")
+    },
+    /** How many keys it holds. */
+    size: (): number => Number(cli("dbsize").trim())
+  }
+}
 
 /** A clock `skew` ms off the real one, for clock-skew tests. */
 export const skewedClock = (skew: number): Clock.Clock => ({
@@ -100,6 +117,28 @@ export const coolUntil = async (prefix: string): Promise<number> => {
   try {
     const [gate] = (await client.keys(`${prefix}gate:*`)).filter((key) => key.endsWith("}"))
     return gate === undefined ? NaN : Number(await client.hget(gate, "cool"))
+  } finally {
+    client.disconnect()
+  }
+}
+
+/** The `cool` field of one key's gate hash (Redis epoch ms), or NaN. */
+export const coolOf = async (prefix: string, key: string, target = url): Promise<number> => {
+  const client = new Redis(target)
+  try {
+    const cool = await client.hget(`${prefix}gate:{${key}}`, "cool")
+    return cool === null ? NaN : Number(cool)
+  } finally {
+    client.disconnect()
+  }
+}
+
+/** The numbers stored at the given keys under the prefix (NaN where a key is missing). */
+export const numbersAt = async (prefix: string, names: ReadonlyArray<string>, target = url): Promise<Array<number>> => {
+  const client = new Redis(target)
+  try {
+    const values = await client.mget(...names.map((name) => `${prefix}${name}`))
+    return values.map((value) => value === null ? NaN : Number(value))
   } finally {
     client.disconnect()
   }
