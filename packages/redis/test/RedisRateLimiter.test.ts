@@ -18,6 +18,15 @@ const makeLimiter = (target = Harness.url, headroom = 0) =>
   )
 
 describe.skipIf(!available)("RedisRateLimiter", () => {
+  // What the limiter decided for the request just taken, on Redis TIME, as its scripts stored it: the instant the
+  // request was due (the GCRA arrival time less the window: one token of a bucket of `limit` 1) and the instant the
+  // fleet-wide spacing let it go. Measured there, not on the wall clock after the call returns, which a loaded
+  // machine delays by any amount.
+  const decided = (key: string, windowMillis: number) =>
+    Effect.promise(() => Harness.numbersAt(prefix, [`rate:{${key}}`, `rate:{${key}}:sent`])).pipe(
+      Effect.map(([arrival, sent]) => ({ due: arrival! - windowMillis, sent: sent! }))
+    )
+
   it.scopedLive("the processes share one bucket: each request is due one interval after the previous", () =>
     Effect.gen(function*() {
       const a = yield* makeLimiter()
@@ -26,14 +35,23 @@ describe.skipIf(!available)("RedisRateLimiter", () => {
         limiter.consume({ key: "k:default", limit: 1, window: "100 millis", algorithm: "token-bucket", onExceeded: "delay" })
       // With "delay" the limiter waits itself and hands back a token due now.
       const due: Array<number> = []
+      const sent: Array<number> = []
       for (let i = 0; i < 6; i++) {
         const result = yield* take(i % 2 === 0 ? a : b)
         expect(Duration.toMillis(result.delay)).toBe(0)
-        due.push(Date.now())
+        const decision = yield* decided("k:default", 100)
+        due.push(decision.due)
+        sent.push(decision.sent)
       }
-      for (let i = 1; i < due.length; i++) {
-        expect(due[i]! - due[0]!).toBeGreaterThanOrEqual(i * 100 - 5)
-        expect(due[i]! - due[i - 1]!).toBeGreaterThanOrEqual(99)
+      for (let i = 0; i < due.length; i++) {
+        // a request leaves no earlier than it is due (a timer may fire up to 1 ms early)
+        expect(sent[i]!).toBeGreaterThanOrEqual(due[i]! - 1)
+        if (i === 0) continue
+        // each one is due one interval after the previous, whichever process takes it (Redis ms, 3 decimals) …
+        expect(due[i]! - due[i - 1]!).toBeGreaterThanOrEqual(100 - 0.002)
+        // … and leaves at least one interval after the previous one left
+        expect(sent[i]! - sent[0]!).toBeGreaterThanOrEqual(i * 100 - 5)
+        expect(sent[i]! - sent[i - 1]!).toBeGreaterThanOrEqual(99)
       }
       const ttl = (yield* Effect.promise(() => Harness.pttls(prefix)))["rate:{k:default}"]
       expect(ttl).toBeGreaterThan(0)
@@ -46,11 +64,13 @@ describe.skipIf(!available)("RedisRateLimiter", () => {
       const take = () =>
         limiter.consume({ key: "k:headroom", limit: 1, window: "100 millis", algorithm: "token-bucket", onExceeded: "delay" })
       yield* take()
-      const first = Date.now()
+      const first = yield* decided("k:headroom", 110)
       yield* take()
-      const second = Date.now() - first
-      expect(second).toBeGreaterThanOrEqual(110 - 5)
-      expect(second).toBeLessThan(110 + 80)
+      const second = yield* decided("k:headroom", 110)
+      // the second is due exactly one stretched interval (110 ms) after the first, and leaves no earlier
+      expect(second.due - first.due).toBeGreaterThanOrEqual(110 - 0.002)
+      expect(second.due - first.due).toBeLessThanOrEqual(110 + 0.002)
+      expect(second.sent - first.sent).toBeGreaterThanOrEqual(110 - 1)
     }))
 
   it.scopedLive("a burst of `limit` passes at once; onExceeded fail refuses the next without booking it", () =>
