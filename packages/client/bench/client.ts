@@ -323,9 +323,12 @@ const runtimeSteps = async () => {
       origin_info: { trackinfo: [{ Date: "2026-11-28 10:00", StatusDescription: "Arrived", checkpoint_status: "transit" }] }
     }
   })
+  // With its Content-Length, as a server sends a whole body (the simulator does too): an answer without one is
+  // streamed and counted against maxResponseBytes, which costs several hundred more steps.
+  const headers = { "content-length": String(Buffer.byteLength(body)) }
   const answering = HttpClient.make((request) =>
     Effect.async<HttpClientResponse.HttpClientResponse>((resume) => {
-      setImmediate(() => resume(Effect.succeed(HttpClientResponse.fromWeb(request, new Response(body)))))
+      setImmediate(() => resume(Effect.succeed(HttpClientResponse.fromWeb(request, new Response(body, { headers })))))
     })
   )
   let steps = 0
