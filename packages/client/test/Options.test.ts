@@ -1,6 +1,3 @@
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -11,23 +8,10 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as TrackingMoreClient from "../src/TrackingMoreClient.js"
-
-const envelope = (code: number, data: unknown) => JSON.stringify({ meta: { code, type: "", message: "" }, data })
+import { envelope, fake } from "./utils/http.js"
 
 /** An HttpClient that answers every request with an empty carrier list and records it. */
-const answering = () => {
-  const requests: Array<HttpClientRequest.HttpClientRequest> = []
-  const layer = Layer.succeed(
-    HttpClient.HttpClient,
-    HttpClient.make((request) =>
-      Effect.sync(() => {
-        requests.push(request)
-        return HttpClientResponse.fromWeb(request, new Response(envelope(200, []), { status: 200 }))
-      })
-    )
-  )
-  return { requests, layer }
-}
+const answering = () => fake(() => envelope(200, []))
 
 const apiKey = Redacted.make("unit-test-key")
 

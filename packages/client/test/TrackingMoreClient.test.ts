@@ -1,6 +1,5 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
 import * as Config from "effect/Config"
@@ -16,23 +15,7 @@ import * as TestClock from "effect/TestClock"
 import * as fc from "fast-check"
 import * as Tracking from "../src/Tracking.js"
 import * as TrackingMoreClient from "../src/TrackingMoreClient.js"
-
-const envelope = (code: number, data: unknown) => JSON.stringify({ meta: { code, type: "", message: "" }, data })
-
-/** A fake HttpClient answering from a script; records every request. */
-const fake = (answer: (request: HttpClientRequest.HttpClientRequest, n: number) => string) => {
-  const requests: Array<HttpClientRequest.HttpClientRequest> = []
-  const layer = Layer.succeed(
-    HttpClient.HttpClient,
-    HttpClient.make((request) =>
-      Effect.sync(() => {
-        requests.push(request)
-        return HttpClientResponse.fromWeb(request, new Response(answer(request, requests.length), { status: 200 }))
-      })
-    )
-  )
-  return { requests, layer }
-}
+import { envelope, fake } from "./utils/http.js"
 
 const unlimited = { limit: 1e9, window: "1 second" } as const
 const options: TrackingMoreClient.ClientOptions = {

@@ -206,25 +206,10 @@ const toOutcome = (outcome: ClientOutcome.CreateOutcome): CreateOutcome => {
   }
 }
 
-const optionNames: ReadonlyArray<keyof ClientOptions> = [
-  "apiKey",
-  "baseUrl",
-  "policy",
-  "rateLimits",
-  "attemptTimeout",
-  "batchSize",
-  "maxResponseBytes",
-  "fetch"
-]
-
 /** The options as the Effect client takes them, or an `InvalidOptionError` naming the first that cannot work. */
 const checkOptions = (options: ClientOptions): EffectClient.ClientOptions => {
   if (typeof options !== "object" || options === null) {
     throw new InvalidOptionError("options", "createClient: options must be an object with at least an apiKey")
-  }
-  const unknown = Object.keys(options).find((key) => !optionNames.includes(key as keyof ClientOptions))
-  if (unknown !== undefined) {
-    throw new InvalidOptionError(unknown, `createClient: ${unknown} is not an option (known: ${optionNames.join(", ")})`)
   }
   if (typeof options.apiKey !== "string") {
     throw new InvalidOptionError("apiKey", "createClient: apiKey must be a non-empty string")
@@ -232,6 +217,7 @@ const checkOptions = (options: ClientOptions): EffectClient.ClientOptions => {
   if (options.fetch !== undefined && typeof options.fetch !== "function") {
     throw new InvalidOptionError("fetch", "createClient: fetch must be a function like globalThis.fetch")
   }
+  // Everything but `fetch` is the Effect client's to check, unknown options included.
   const { apiKey, fetch: _fetch, ...rest } = options
   const effectOptions: EffectClient.ClientOptions = { ...rest, apiKey: Redacted.make(apiKey) }
   const checked = EffectClient.validateOptions(effectOptions)
