@@ -6,6 +6,8 @@
 
 /** @since 0.1.0 */
 export * as Backoff from "./Backoff.js"
+/** @since 0.2.0 */
+export * as Endpoint from "./Endpoint.js"
 /** @since 0.1.0 */
 export * as Envelope from "./Envelope.js"
 /** @since 0.1.0 */
@@ -22,3 +24,5 @@ export * as RetryBudget from "./RetryBudget.js"
 export * as StatusCode from "./StatusCode.js"
 /** @since 0.1.0 */
 export * as TrackingMoreError from "./TrackingMoreError.js"
+/** @since 0.2.0 */
+export * as TrackingStatus from "./TrackingStatus.js"
