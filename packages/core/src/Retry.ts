@@ -5,15 +5,14 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as FiberRef from "effect/FiberRef"
+import { dual } from "effect/Function"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
-import type * as Tracer from "effect/Tracer"
 import * as Gate from "./Gate.js"
 import * as Policy from "./Policy.js"
 import * as RetryBudget from "./RetryBudget.js"
@@ -76,27 +75,31 @@ export const metrics = {
 export type WaitReason = "cooldown" | "backoff" | "repoll" | "gate"
 
 // Events carry millis: a clock advanced by fractional sleeps (TestClock) cannot give whole nanoseconds.
-const recordWait = (
-  span: Tracer.Span | undefined,
-  clock: Clock.Clock,
-  reason: WaitReason,
-  delay: Duration.Duration,
-  tag: TrackingMoreError.Tag | undefined
-) =>
-  Effect.zipRight(
-    Metric.increment(Metric.tagged(metrics.waits, "reason", reason)),
-    Effect.sync(() =>
-      span?.event("trackingmore.wait", BigInt(Math.round(clock.unsafeCurrentTimeMillis())) * 1_000_000n, {
-        "trackingmore.wait.reason": reason,
-        "trackingmore.wait.ms": Duration.toMillis(delay),
-        ...(tag === undefined ? {} : { "trackingmore.error.tag": tag })
-      })
-    )
-  )
+const recordWait = (reason: WaitReason, delay: Duration.Duration, tag: TrackingMoreError.Tag | undefined) =>
+  Effect.gen(function*() {
+    yield* Metric.increment(Metric.tagged(metrics.waits, "reason", reason))
+    const span = yield* Effect.option(Effect.currentSpan)
+    if (Option.isNone(span)) return
+    const now = yield* Clock.currentTimeMillis
+    span.value.event("trackingmore.wait", BigInt(Math.round(now)) * 1_000_000n, {
+      "trackingmore.wait.reason": reason,
+      "trackingmore.wait.ms": Duration.toMillis(delay),
+      ...(tag === undefined ? {} : { "trackingmore.error.tag": tag })
+    })
+  })
+
+const annotate = (attempts: number, outcome: string) =>
+  Effect.annotateCurrentSpan({ "trackingmore.attempts": attempts, "trackingmore.outcome": outcome })
+
+/** How a caller passed the gate, with what it must do once its attempt is decided (a probe settles). */
+interface Admission {
+  readonly settle: (confirmed: boolean) => Effect.Effect<void>
+}
 
 /**
- * Run one logical call under the gate, the policy, the budget and the deadline. The gate and budget come from
- * the context, or from `options.services` when given.
+ * Run one logical call under the gate, the policy, the budget and the deadline: pass the key's gate, run the
+ * attempt, and on failure do what the policy decides (cool the key, back off, re-poll, halt or fail). The gate
+ * and budget come from the context, or from `options.services` when given.
  *
  * @since 0.1.0
  * @category combinators
@@ -105,13 +108,24 @@ const recordWait = (
  * import { Effect } from "effect"
  * import { Gate, Retry, RetryBudget } from "@trackingmore-effect/core"
  * declare const attempt: Effect.Effect<string, import("@trackingmore-effect/core").TrackingMoreError.TrackingMoreError>
- * const call = Retry.run(attempt, { key: "key-fingerprint", idempotent: true }).pipe(
+ * const call = attempt.pipe(
+ *   Retry.run({ key: "key-fingerprint", idempotent: true }),
  *   Effect.provide(Gate.layerMemory),
  *   Effect.provide(RetryBudget.layerMemory())
  * )
  * ```
  */
 export const run: {
+  <R2 = never>(
+    options: RetryOptions<R2> & { readonly services: RetryServices }
+  ): <A, R>(
+    attempt: Effect.Effect<A, TrackingMoreError.TrackingMoreError, R>
+  ) => Effect.Effect<A, TrackingMoreError.TrackingMoreError, R | R2>
+  <R2 = never>(
+    options: RetryOptions<R2>
+  ): <A, R>(
+    attempt: Effect.Effect<A, TrackingMoreError.TrackingMoreError, R>
+  ) => Effect.Effect<A, TrackingMoreError.TrackingMoreError, R | R2 | Gate.Gate | RetryBudget.RetryBudget>
   <A, R, R2 = never>(
     attempt: Effect.Effect<A, TrackingMoreError.TrackingMoreError, R>,
     options: RetryOptions<R2> & { readonly services: RetryServices }
@@ -120,62 +134,45 @@ export const run: {
     attempt: Effect.Effect<A, TrackingMoreError.TrackingMoreError, R>,
     options: RetryOptions<R2>
   ): Effect.Effect<A, TrackingMoreError.TrackingMoreError, R | R2 | Gate.Gate | RetryBudget.RetryBudget>
-} = <A, R, R2 = never>(
+} = dual(2, <A, R, R2 = never>(
   attempt: Effect.Effect<A, TrackingMoreError.TrackingMoreError, R>,
   options: RetryOptions<R2> & { readonly services?: RetryServices | undefined }
 ): Effect.Effect<A, TrackingMoreError.TrackingMoreError, R | R2 | Gate.Gate | RetryBudget.RetryBudget> =>
-  // Every call of every client runs through here, so the success path is kept to a handful of operations: the
-  // span, services and clock are read from the fiber synchronously, and no generator or fiber is created.
-  Effect.withFiberRuntime((fiber) => {
-    const current = fiber.currentSpan
-    const span = current?._tag === "Span" ? current : undefined
-    const gate = options.services?.gate ??
-      Context.get(fiber.currentContext as Context.Context<Gate.Gate>, Gate.Gate)
-    const budget = options.services?.budget ??
-      Context.get(fiber.currentContext as Context.Context<RetryBudget.RetryBudget>, RetryBudget.RetryBudget)
-    const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+  Effect.gen(function*() {
+    const { budget, gate } = options.services ?? { gate: yield* Gate.Gate, budget: yield* RetryBudget.RetryBudget }
     const policy = options.policy ?? Policy.defaults
-    const deadline = clock.unsafeCurrentTimeMillis() + Duration.toMillis(options.deadline ?? policy.deadline)
+    const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(options.deadline ?? policy.deadline)
     let state = Policy.initialState(options.idempotent)
     let lastError: TrackingMoreError.TrackingMoreError | undefined
     let registered = false
 
-    const finish = (outcome: string) => {
-      span?.attribute("trackingmore.attempts", state.attempt)
-      span?.attribute("trackingmore.outcome", outcome)
-    }
-
     // Fails with `error` when a wait of `delay` would end after the deadline.
-    const withinDeadline = (delay: Duration.Duration, error: TrackingMoreError.TrackingMoreError) =>
-      Effect.suspend(() =>
-        clock.unsafeCurrentTimeMillis() + Duration.toMillis(delay) > deadline ? Effect.fail(error) : Effect.void
+    const checkDeadline = (delay: Duration.Duration, error: TrackingMoreError.TrackingMoreError) =>
+      Effect.flatMap(
+        Clock.currentTimeMillis,
+        (now) => now + Duration.toMillis(delay) > deadline ? Effect.fail(error) : Effect.void
       )
 
-    // One attempt after a pass: succeeds with `Some` when the call is done, `None` when it goes round again.
-    // A prober settles after its decision is applied, so waiters see a new cooldown, never a gap.
-    const step = (settle: ((confirmed: boolean) => Effect.Effect<void>) | undefined) =>
-      // Counted when the attempt starts: an interruption pending when the caller passed the gate counts nothing.
-      Effect.suspend(() => {
-        state = { ...state, attempt: state.attempt + 1 }
-        // What `Metric.increment` does, without its two runtime steps.
-        metrics.attempts.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
-        return Effect.matchEffect(attempt, {
-          onSuccess: (value) =>
-            Effect.flatMap(budget.deposit(options.key), () => {
-              finish("ok")
-              return settle === undefined ? Effect.succeed(Option.some(value)) : Effect.as(settle(true), Option.some(value))
-            }),
-          onFailure: (error) => afterFailure(error, settle ?? settleOpen)
-        })
-      })
+    // Waiting at the gate (another caller's cooldown or probe, a rate limit around the gate) is a wait too. A
+    // wait there past the deadline fails with the call's last answer or, when nothing was answered yet, with
+    // `DeadlineExceeded`: nothing was sent, so no status code would be true.
+    const admit = Effect.gen(function*() {
+      const before = yield* Clock.currentTimeMillis
+      const pass = yield* Effect.catchAll(gate.await(options.key, { deadline }), (error) =>
+        Effect.fail(
+          TrackingMoreError.isTrackingMoreError(error)
+            ? error
+            : lastError ?? TrackingMoreError.deadlineExceeded(error.waitingFor ?? "cooldown", error.until)
+        ))
+      const waited = (yield* Clock.currentTimeMillis) - before
+      if (waited > 0) yield* recordWait("gate", Duration.millis(waited), undefined)
+      return pass
+    })
 
-    const afterFailure = (
-      error: TrackingMoreError.TrackingMoreError,
-      settle: (confirmed: boolean) => Effect.Effect<void>
-    ): Effect.Effect<Option.Option<A>, TrackingMoreError.TrackingMoreError, R2> =>
+    // What follows a failed attempt; succeeds when the call goes round again.
+    const afterFailure = (error: TrackingMoreError.TrackingMoreError, admission: Admission) =>
       Effect.gen(function*() {
         lastError = error
-        finish(error._tag)
         yield* Metric.increment(Metric.tagged(metrics.errors, "tag", error._tag))
         const decision = yield* Policy.decide(error, state, policy)
         switch (decision._tag) {
@@ -185,77 +182,76 @@ export const run: {
             yield* gate.halt(options.key, error, decision.duration)
             return yield* Effect.fail(error)
           case "Cooldown": {
-            // Every caller on the key must learn of the 429, even if this one then gives up.
-            yield* gate.cooldown(options.key, clock.unsafeCurrentTimeMillis() + Duration.toMillis(decision.delay))
-            yield* withinDeadline(decision.delay, error)
-            yield* recordWait(span, clock, "cooldown", decision.delay, error._tag)
+            // Every caller on the key must learn of the 429, even if this one then gives up. The caller does not
+            // sleep here: it goes back to the gate, which holds it (and everyone) until the cooldown ends.
+            const now = yield* Clock.currentTimeMillis
+            yield* gate.cooldown(options.key, now + Duration.toMillis(decision.delay))
+            yield* checkDeadline(decision.delay, error)
+            yield* recordWait("cooldown", decision.delay, error._tag)
             break
           }
           case "Retry": {
-            yield* withinDeadline(decision.delay, error)
+            yield* checkDeadline(decision.delay, error)
             const kind = error._tag === "TransportError" && error.kind === "timeout" ? "timeout" : "retry"
             if (!(yield* budget.withdraw(options.key, kind))) return yield* Effect.fail(error)
-            yield* recordWait(span, clock, "backoff", decision.delay, error._tag)
-            yield* settle(true)
+            yield* recordWait("backoff", decision.delay, error._tag)
+            yield* admission.settle(true)
             yield* Effect.sleep(decision.delay)
             break
           }
           case "Repoll": {
-            yield* withinDeadline(decision.delay, error)
-            yield* settle(true)
+            yield* checkDeadline(decision.delay, error)
+            yield* admission.settle(true)
             if (!registered && options.onNotRegistered !== undefined && error._tag === "NotRegistered") {
               registered = true
               yield* options.onNotRegistered(error)
             }
-            yield* recordWait(span, clock, "repoll", decision.delay, error._tag)
+            yield* recordWait("repoll", decision.delay, error._tag)
             yield* Effect.sleep(decision.delay)
             break
           }
         }
         state = Policy.advance(state, decision)
+      })
+
+    // One attempt after passing the gate: `Some` when the call is done, `None` when it goes round again. A prober
+    // settles after its decision is applied, so waiters see a new cooldown, never a gap.
+    const attemptOnce = (admission: Admission) =>
+      Effect.gen(function*() {
+        state = { ...state, attempt: state.attempt + 1 }
+        yield* Metric.increment(metrics.attempts)
+        const exit = yield* Effect.exit(attempt)
+        if (Exit.isSuccess(exit)) {
+          yield* budget.deposit(options.key)
+          yield* annotate(state.attempt, "ok")
+          yield* admission.settle(true)
+          return Option.some(exit.value)
+        }
+        const failure = Cause.failureOption(exit.cause)
+        if (Option.isNone(failure)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+        yield* annotate(state.attempt, failure.value._tag)
+        yield* afterFailure(failure.value, admission)
         return Option.none<A>()
       })
 
-    const settleOpen = (_confirmed: boolean) => Effect.void
-
-    // A wait at the gate past the deadline fails with the call's last answer, or, when nothing was answered yet,
-    // with `DeadlineExceeded`: nothing was sent, so no status code would be true.
-    const gateFailure = (error: TrackingMoreError.TrackingMoreError | Gate.DeadlineExceeded) => {
-      const failure = TrackingMoreError.isTrackingMoreError(error)
-        ? error
-        : lastError ?? TrackingMoreError.deadlineExceeded(error.waitingFor ?? "cooldown", error.until)
-      finish(failure._tag)
-      return Effect.fail(failure)
-    }
-
-    // Pass the gate, then attempt. Waiting at the gate (another caller's cooldown, a probe in flight, a
-    // rate-limit token) is a wait too. A probe pass must always be settled, even when the caller is interrupted
-    // the moment it gets it: otherwise every other caller on the key would wait for it forever.
-    const round: Effect.Effect<A, TrackingMoreError.TrackingMoreError, R | R2> = Effect.flatMap(
-      Effect.uninterruptibleMask((restore) => {
-        const before = clock.unsafeCurrentTimeMillis()
-        return Effect.matchEffect(restore(gate.await(options.key, { deadline })), {
-          onFailure: gateFailure,
-          onSuccess: (pass) => {
-            let run: Effect.Effect<Option.Option<A>, TrackingMoreError.TrackingMoreError, R | R2>
-            if (pass === "open") {
-              run = restore(step(undefined))
-            } else {
-              let settled = false
-              const settle = (confirmed: boolean) =>
-                settled ? Effect.void : Effect.suspend(() => {
-                  settled = true
-                  return gate.settle(options.key, confirmed)
-                })
-              run = Effect.onExit(restore(step(settle)), (exit) => settle(!Exit.isInterrupted(exit)))
-            }
-            const waited = clock.unsafeCurrentTimeMillis() - before
-            return waited > 0 ? Effect.zipRight(recordWait(span, clock, "gate", Duration.millis(waited), undefined), run) : run
-          }
-        })
-      }),
-      (outcome) => Option.isSome(outcome) ? Effect.succeed(outcome.value) : round
+    // A probe pass must always be settled, even when the caller is interrupted the moment it gets it: otherwise
+    // every other caller on the key would wait for it forever.
+    const round = Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(restore(admit), (pass) => {
+        if (pass === "open") return restore(attemptOnce({ settle: () => Effect.void }))
+        let settled = false
+        const settle = (confirmed: boolean) =>
+          Effect.suspend(() => {
+            if (settled) return Effect.void
+            settled = true
+            return gate.settle(options.key, confirmed)
+          })
+        return Effect.onExit(restore(attemptOnce({ settle })), (exit) => settle(!Exit.isInterrupted(exit)))
+      })
     )
-    return round
-  })
 
+    while (true) {
+      const outcome = yield* Effect.tapError(round, (error) => annotate(state.attempt, error._tag))
+      if (Option.isSome(outcome)) return outcome.value
+    }
+  }))

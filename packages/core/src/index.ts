@@ -4,6 +4,8 @@
  * @since 0.1.0
  */
 
+/** @since 0.2.0 */
+export * as ApiKey from "./ApiKey.js"
 /** @since 0.1.0 */
 export * as Backoff from "./Backoff.js"
 /** @since 0.2.0 */
