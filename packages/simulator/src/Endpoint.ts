@@ -1,9 +1,11 @@
 /**
  * The stable names of the TrackingMore v2 endpoints, as used by the simulator's log, counters, fault scripts and
- * rate-limit groups.
+ * rate-limit groups. They are core's endpoint table (`Endpoint` of `@trackingmore-effect/core`), seen by name:
+ * the simulator keeps no list of its own.
  *
  * @since 0.1.0
  */
+import * as CoreEndpoint from "@trackingmore-effect/core/Endpoint"
 
 /**
  * Every endpoint name, in the order of the API's endpoint table.
@@ -11,22 +13,7 @@
  * @since 0.1.0
  * @category constants
  */
-export const endpoints = [
-  "create",
-  "batch",
-  "get",
-  "update",
-  "delete",
-  "list",
-  "updateMany",
-  "deleteMany",
-  "realtime",
-  "changeCarrier",
-  "userInfo",
-  "statusCounts",
-  "carriers",
-  "detect"
-] as const
+export const endpoints: ReadonlyArray<Endpoint> = CoreEndpoint.names
 
 /**
  * The name of one endpoint.
@@ -34,7 +21,7 @@ export const endpoints = [
  * @since 0.1.0
  * @category models
  */
-export type Endpoint = (typeof endpoints)[number]
+export type Endpoint = CoreEndpoint.Name
 
 /**
  * A rate-limit group: `realtime` and `list` have their own budgets, every other endpoint shares `default`.
@@ -42,7 +29,7 @@ export type Endpoint = (typeof endpoints)[number]
  * @since 0.1.0
  * @category models
  */
-export type RateGroup = "default" | "realtime" | "list"
+export type RateGroup = CoreEndpoint.RateGroup
 
 /**
  * The rate-limit group of an endpoint.
@@ -50,8 +37,7 @@ export type RateGroup = "default" | "realtime" | "list"
  * @since 0.1.0
  * @category rate limits
  */
-export const rateGroup = (endpoint: Endpoint): RateGroup =>
-  endpoint === "realtime" ? "realtime" : endpoint === "list" ? "list" : "default"
+export const rateGroup = (endpoint: Endpoint): RateGroup => CoreEndpoint.endpoints[endpoint].group
 
 /**
  * Whether an endpoint changes the account's trackings (a read-only key receives 401 on these).
@@ -59,9 +45,7 @@ export const rateGroup = (endpoint: Endpoint): RateGroup =>
  * @since 0.1.0
  * @category predicates
  */
-export const isWrite = (endpoint: Endpoint): boolean =>
-  endpoint === "create" || endpoint === "batch" || endpoint === "update" || endpoint === "delete" ||
-  endpoint === "updateMany" || endpoint === "deleteMany" || endpoint === "changeCarrier"
+export const isWrite = (endpoint: Endpoint): boolean => CoreEndpoint.endpoints[endpoint].write
 
 /**
  * Whether a string is an endpoint name.
@@ -69,5 +53,4 @@ export const isWrite = (endpoint: Endpoint): boolean =>
  * @since 0.1.0
  * @category predicates
  */
-export const isEndpoint = (u: unknown): u is Endpoint =>
-  typeof u === "string" && (endpoints as ReadonlyArray<string>).includes(u)
+export const isEndpoint: (u: unknown) => u is Endpoint = CoreEndpoint.isName

@@ -10,7 +10,8 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Endpoint, RateGroup } from "./Endpoint.js"
 import type { FaultOptions, ScriptedFault } from "./Fault.js"
-import * as internal from "./internal/server.js"
+import * as internal from "./internal/http.js"
+import * as store from "./internal/store.js"
 
 /**
  * One API key the simulator accepts, with its account flags.
@@ -188,7 +189,7 @@ export interface SimulatorServer extends SimulatorHandle {
  * @since 0.1.0
  * @category constants
  */
-export const defaultKeys: ReadonlyArray<KeyConfig> = internal.defaultKeys
+export const defaultKeys: ReadonlyArray<KeyConfig> = store.defaultKeys
 
 /**
  * Starts a simulator without Effect.

@@ -1,19 +1,8 @@
+import type { TrackingStatus } from "@trackingmore-effect/core/TrackingStatus"
 import { generator, hash } from "./random.js"
 
-export type Status = "pending" | "notfound" | "transit" | "pickup" | "delivered" | "undelivered" | "exception" | "expired"
-
-export const statuses: ReadonlyArray<Status> = [
-  "pending",
-  "notfound",
-  "transit",
-  "pickup",
-  "delivered",
-  "undelivered",
-  "exception",
-  "expired"
-]
-
-export const finalStatuses: ReadonlyArray<Status> = ["delivered", "undelivered", "exception", "expired"]
+/** A delivery status, as core documents them (`TrackingStatus.all`). */
+export type Status = TrackingStatus
 
 export interface TrackEvent {
   readonly Date: string
