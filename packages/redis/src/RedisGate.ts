@@ -416,3 +416,139 @@ export const make = (
  */
 export const layer = (options: Options = {}): Layer.Layer<Gate.Gate, never, RedisConnection.RedisConnection> =>
   Layer.scoped(Gate.Gate, make(options))
+
+/**
+ * What Redis holds for one API key's gate, as an operator reads it: every instant on this process's clock,
+ * every time to live in milliseconds.
+ *
+ * @since 0.2.0
+ * @category inspection
+ */
+export interface KeyStatus {
+  /** The key's fingerprint, as the gate is keyed (never the API key itself). */
+  readonly key: string
+  /** The end of the key's 429 cooldown, while it cools. */
+  readonly coolingUntil: number | undefined
+  /** Whether the next caller must probe the key before the others go on (after a cooldown or a timed halt). */
+  readonly probeNeeded: boolean
+  /** The time to live of the lease of a probe in flight. */
+  readonly probeLease: number | undefined
+  /** The halt and the error that caused it; `until` is undefined for a halt until reset. */
+  readonly halt:
+    | { readonly error: TrackingMoreError.TrackingMoreError; readonly until: number | undefined; readonly ttl: number }
+    | undefined
+  /** When the key was last reset, while the reset's marker lives. */
+  readonly resetAt: number | undefined
+  /** The time to live of each of the gate's Redis keys that exists (`-1`: no expiry). */
+  readonly ttls: {
+    readonly gate?: number | undefined
+    readonly halt?: number | undefined
+    readonly lease?: number | undefined
+    readonly reset?: number | undefined
+  }
+}
+
+const scriptStatus = RedisConnection.script(`
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+return {
+  string.format("%.3f", now),
+  redis.call("HGET", KEYS[1], "cool") or "",
+  redis.call("HGET", KEYS[1], "probe") or "",
+  redis.call("PTTL", KEYS[1]),
+  redis.call("GET", KEYS[2]) or "",
+  redis.call("PTTL", KEYS[2]),
+  redis.call("PTTL", KEYS[3]),
+  redis.call("GET", KEYS[4]) or "",
+  redis.call("PTTL", KEYS[4])
+}
+`)
+
+// PTTL answers -2 for a key that does not exist.
+const ttlOf = (u: unknown): number | undefined => {
+  const n = asNumber(u)
+  return Number.isFinite(n) && n !== -2 ? n : undefined
+}
+
+/**
+ * The gate of one key fingerprint as Redis holds it, read in one atomic script that changes nothing.
+ *
+ * @since 0.2.0
+ * @category inspection
+ */
+export const status = (
+  key: string
+): Effect.Effect<KeyStatus, RedisConnection.RedisUnavailable, RedisConnection.RedisConnection> =>
+  Effect.gen(function*() {
+    const redis = yield* RedisConnection.RedisConnection
+    const prefix = redis.prefix
+    const reply = asArray(
+      yield* redis.eval(scriptStatus, [
+        keys.gate(prefix, key),
+        keys.halt(prefix, key),
+        keys.lease(prefix, key),
+        keys.reset(prefix, key)
+      ], [])
+    )
+    const now = yield* Clock.currentTimeMillis
+    const [redisNowRaw, coolRaw, probeRaw, gateTtl, haltJson, haltTtl, leaseTtl, resetRaw, resetTtl] = reply
+    const redisNow = asNumber(redisNowRaw)
+    // Redis instants are told on this process's clock, as `state` does.
+    const local = (redisMs: number) => now + Math.ceil(redisMs - redisNow)
+    const cool = asNumber(coolRaw)
+    const halt = typeof haltJson === "string" && haltJson !== "" ? yield* parseHalt(haltJson) : undefined
+    const resetAt = asNumber(resetRaw)
+    return {
+      key,
+      coolingUntil: Number.isFinite(cool) && cool > redisNow ? local(cool) : undefined,
+      probeNeeded: probeRaw === "1",
+      probeLease: ttlOf(leaseTtl),
+      halt: halt === undefined
+        ? undefined
+        : { error: halt.error, until: halt.until === undefined ? undefined : local(halt.until), ttl: ttlOf(haltTtl) ?? 0 },
+      resetAt: Number.isFinite(resetAt) && resetRaw !== "" ? local(resetAt) : undefined,
+      ttls: { gate: ttlOf(gateTtl), halt: ttlOf(haltTtl), lease: ttlOf(leaseTtl), reset: ttlOf(resetTtl) }
+    }
+  })
+
+// SCAN's MATCH is a glob: a prefix with glob characters must match only itself.
+const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, (c) => `\\${c}`)
+
+/**
+ * The fingerprint of every key that has a gate in Redis under the connection's prefix (a cooldown, a halt, a
+ * probe lease or a reset marker), in order, found with `SCAN` (never `KEYS`, which blocks a busy Redis).
+ *
+ * @since 0.2.0
+ * @category inspection
+ */
+export const keysWithState: Effect.Effect<
+  ReadonlyArray<string>,
+  RedisConnection.RedisUnavailable,
+  RedisConnection.RedisConnection
+> = Effect.gen(function*() {
+  const redis = yield* RedisConnection.RedisConnection
+  const pattern = `${escapeGlob(redis.prefix)}gate:{*`
+  const found = new Set<string>()
+  let cursor = "0"
+  do {
+    const [next, batch] = yield* redis.use((client) => client.scan(cursor, "MATCH", pattern, "COUNT", 1000))
+    cursor = next
+    for (const name of batch) {
+      const match = /^gate:\{([^}]*)\}(?::(?:lease|halt|reset))?$/.exec(name.slice(redis.prefix.length))
+      if (match !== null) found.add(match[1]!)
+    }
+  } while (cursor !== "0")
+  return [...found].sort()
+})
+
+/**
+ * The gate of every key fingerprint Redis holds one for under the connection's prefix.
+ *
+ * @since 0.2.0
+ * @category inspection
+ */
+export const list: Effect.Effect<
+  ReadonlyArray<KeyStatus>,
+  RedisConnection.RedisUnavailable,
+  RedisConnection.RedisConnection
+> = Effect.flatMap(keysWithState, (found) => Effect.forEach(found, status))
