@@ -6,10 +6,8 @@
  * @since 0.1.0
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as EffectClient from "@trackingmore-effect/client/TrackingMoreClient"
 import type * as ClientOutcome from "@trackingmore-effect/client/CreateOutcome"
-import type * as Tracking from "@trackingmore-effect/client/Tracking"
-import type * as Policy from "@trackingmore-effect/core/Policy"
+import * as EffectClient from "@trackingmore-effect/client/TrackingMoreClient"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -17,8 +15,41 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as runner from "./internal/runner.js"
+import type * as Tracking from "./Tracking.js"
 import { ClientClosedError, InvalidOptionError } from "./TrackingMoreError.js"
 import type { TrackingMoreError } from "./TrackingMoreError.js"
+
+/**
+ * A unit of a duration string.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type DurationUnit =
+  | "nano"
+  | "nanos"
+  | "micro"
+  | "micros"
+  | "milli"
+  | "millis"
+  | "second"
+  | "seconds"
+  | "minute"
+  | "minutes"
+  | "hour"
+  | "hours"
+  | "day"
+  | "days"
+  | "week"
+  | "weeks"
+
+/**
+ * A duration: milliseconds, or a string such as `"1 second"` or `"2 minutes"`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type DurationInput = number | `${number} ${DurationUnit}`
 
 /**
  * A rate limit: at most `limit` requests per `window` (milliseconds, or a string such as `"1 second"`).
@@ -26,7 +57,58 @@ import type { TrackingMoreError } from "./TrackingMoreError.js"
  * @since 0.1.0
  * @category models
  */
-export type RateLimit = EffectClient.RateLimit
+export interface RateLimit {
+  readonly limit: number
+  readonly window: DurationInput
+}
+
+/**
+ * Rate limits per group: `realtime` (`realtime`), `list` (`list`) and `default` (everything else).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RateLimits {
+  readonly default?: RateLimit | undefined
+  readonly realtime?: RateLimit | undefined
+  readonly list?: RateLimit | undefined
+}
+
+/**
+ * Overrides of a backoff with full jitter: delays drawn from [0, min(cap, base·2ⁿ)], at most `maxRetries`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface JitterOptions {
+  readonly base?: DurationInput
+  readonly cap?: DurationInput
+  readonly maxRetries?: number
+}
+
+/**
+ * Overrides of the retry policy's defaults; every field optional. `null` for a halt means "until the client's
+ * gate is reset" (in practice: for the life of the client).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PolicyOptions {
+  /** 429: the key cools down for max(`wait`, Retry-After), at most `maxCooldowns` times per call (2 minutes, 5). */
+  readonly tooManyRequests?: { readonly wait?: DurationInput; readonly maxCooldowns?: number }
+  /** 503: full-jitter backoff (1 second base, 30 seconds cap, 6 retries). */
+  readonly serviceUnavailable?: JitterOptions
+  /** 500, transport errors, unreadable answers, idempotent calls only (500 ms base, 10 seconds cap, 3 retries). */
+  readonly serverError?: JitterOptions
+  /** 4031 with `register`: get again every `interval`, at most `maxRepolls` times (2 seconds, 5). */
+  readonly notRegistered?: { readonly interval?: DurationInput; readonly maxRepolls?: number }
+  /** 401, 4001, 4002, 403: how long the key is halted (default `null`: for the life of the client). */
+  readonly authHalt?: DurationInput | null
+  /** 402, 4019, 4021: how long the key is halted (default 10 minutes). */
+  readonly billingHalt?: DurationInput | null
+  /** Every call's deadline, checked before each wait (default 10 minutes). */
+  readonly deadline?: DurationInput
+}
 
 /**
  * Options of {@link createClient}. Only `apiKey` is required; the defaults are the documented production
@@ -41,11 +123,11 @@ export interface ClientOptions {
   /** Default `https://api.trackingmore.com/v2`. */
   readonly baseUrl?: string | undefined
   /** Overrides of the retry policy, e.g. `{ tooManyRequests: { wait: "2 minutes" }, deadline: "10 minutes" }`. */
-  readonly policy?: Policy.PolicyOptions | undefined
+  readonly policy?: PolicyOptions | undefined
   /** Rate limits per group (`default`, `realtime`, `list`); defaults 1/s, 3/s, 1/s. */
-  readonly rateLimits?: EffectClient.ClientOptions["rateLimits"]
+  readonly rateLimits?: RateLimits | undefined
   /** Timeout of one HTTP attempt; default 30 seconds. Numbers are milliseconds. */
-  readonly attemptTimeout?: EffectClient.ClientOptions["attemptTimeout"]
+  readonly attemptTimeout?: DurationInput | undefined
   /** Trackings per batch call (`createMany`, `updateMany`, `deleteMany`): a whole number from 1 to 40 (default). */
   readonly batchSize?: number | undefined
   /**
@@ -93,9 +175,9 @@ export interface GetOptions extends CallOptions {
  */
 export interface PollOptions extends CallOptions {
   /** Time between two rounds of list calls; default 5 minutes. */
-  readonly interval?: EffectClient.PollOptions["interval"]
+  readonly interval?: DurationInput | undefined
   /** The iteration ends when the next round would start after this; default: no deadline. */
-  readonly deadline?: EffectClient.PollOptions["deadline"]
+  readonly deadline?: DurationInput | undefined
 }
 
 /**
@@ -104,7 +186,10 @@ export interface PollOptions extends CallOptions {
  * @since 0.1.0
  * @category models
  */
-export type Shipment = EffectClient.Shipment
+export interface Shipment {
+  readonly trackingNumber: string
+  readonly carrierCode?: string | undefined
+}
 
 /**
  * The outcome of one tracking given to `createMany`; exactly one per input, in input order.

@@ -5,8 +5,47 @@
  *
  * @since 0.1.0
  */
-import type * as CoreError from "@trackingmore-effect/core/TrackingMoreError"
 import * as Duration from "effect/Duration"
+
+/**
+ * The `code` of every tag: the documented `meta.code` (`429` for `TooManyRequests`), the HTTP status for
+ * `MalformedResponse`, the undocumented code for `UnknownStatus`, `0` for `TransportError` and
+ * `DeadlineExceeded`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Codes {
+  readonly LimitExceeded: 202
+  readonly Unauthorized: 401
+  readonly InvalidApiKey: 4001
+  readonly ApiKeyDeleted: 4002
+  readonly InvalidRequest: 4012
+  readonly TrackingNumberRequired: 4013
+  readonly InvalidTrackingNumber: 4014
+  readonly InvalidCarrierCode: 4015
+  readonly TrackingAlreadyExists: 4016
+  readonly TrackingNotFound: 4017
+  readonly ActivationRequired: 4018
+  readonly InsufficientBalance: 4019
+  readonly BatchTooLarge: 4020
+  readonly QuotaExhausted: 4021
+  readonly NotRegistered: 4031
+  readonly CarrierNotDetected: 4032
+  readonly InvalidStatus: 4033
+  readonly PaymentRequired: 402
+  readonly Forbidden: 403
+  readonly NotFound: 404
+  readonly MethodNotAllowed: 405
+  readonly Conflict: 409
+  readonly TooManyRequests: 429
+  readonly ServerError: 500
+  readonly ServiceUnavailable: 503
+  readonly UnknownStatus: number
+  readonly MalformedResponse: number
+  readonly TransportError: 0
+  readonly DeadlineExceeded: 0
+}
 
 /**
  * Every tag an API error can have: `"TooManyRequests"`, `"TrackingNotFound"`, `"ServiceUnavailable"`,
@@ -15,15 +54,7 @@ import * as Duration from "effect/Duration"
  * @since 0.1.0
  * @category models
  */
-export type Tag = CoreError.Tag
-
-/**
- * The Effect error of one tag, as `@trackingmore-effect/core` defines it (kept as `cause`).
- *
- * @since 0.1.0
- * @category models
- */
-export type CoreErrorOf<T extends Tag> = Extract<CoreError.TrackingMoreError, { readonly _tag: T }>
+export type Tag = keyof Codes
 
 /**
  * The `code` of one tag: a literal for documented codes (`429` for `TooManyRequests`), the HTTP status for
@@ -32,7 +63,77 @@ export type CoreErrorOf<T extends Tag> = Extract<CoreError.TrackingMoreError, { 
  * @since 0.1.0
  * @category models
  */
-export type CodeOf<T extends Tag> = CoreErrorOf<T>["code"]
+export type CodeOf<T extends Tag> = Codes[T]
+
+/**
+ * What was wrong with an unreadable answer (`MalformedResponse`): `empty`, `html` and `invalid-json` mean the
+ * body was lost or replaced on the way; `no-envelope` and `unexpected-shape` that the server answered something
+ * the client does not understand; `too-large` that it was longer than `maxResponseBytes`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type MalformedKind = "empty" | "html" | "invalid-json" | "no-envelope" | "unexpected-shape" | "too-large" | "other"
+
+/**
+ * What kind of transport failure happened (`TransportError`). `invalid-request`: the request could not even be
+ * sent.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type TransportErrorKind = "reset" | "refused" | "timeout" | "invalid-request" | "other"
+
+/**
+ * What a call was waiting for when its deadline came (`DeadlineExceeded`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type WaitingFor = "cooldown" | "rate-limit" | "probe"
+
+/**
+ * The fields that only some tags carry.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Details {
+  readonly MalformedResponse: {
+    readonly kind: MalformedKind
+    /** `kind` in words. */
+    readonly reason: string
+    /** At most 512 characters of the body that came. */
+    readonly bodyExcerpt: string
+  }
+  readonly TransportError: { readonly kind: TransportErrorKind }
+  readonly DeadlineExceeded: {
+    readonly waitingFor: WaitingFor
+    /** When the wait would have ended, in epoch milliseconds. */
+    readonly until: number
+  }
+}
+
+/**
+ * The original error of one tag, as `@trackingmore-effect/core` made it (kept as `cause`): its `_tag`, `code`,
+ * `message`, where the call went, what the server said, and the fields of its tag (`kind` of a
+ * `MalformedResponse` or `TransportError`, `waitingFor` and `until` of a `DeadlineExceeded`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CoreErrorOf<T extends Tag> = T extends Tag ?
+    & {
+      readonly _tag: T
+      readonly code: CodeOf<T>
+      readonly message: string
+      /** What the server itself said (`meta.message`), when it said something. */
+      readonly serverMessage?: string | undefined
+      readonly method?: string | undefined
+      readonly endpoint?: string | undefined
+    }
+    & (T extends keyof Details ? Details[T] : unknown)
+  : never
 
 /**
  * The brand every {@link TrackingMoreApiError} carries; `Symbol.for`, so it is the same symbol in every copy of
@@ -50,7 +151,8 @@ export const TypeId: unique symbol = Symbol.for("@trackingmore-effect/promise/Tr
 export type TypeId = typeof TypeId
 
 /**
- * A TrackingMore call failed with a known error. `tag` says which; the original Effect error is `cause`.
+ * A TrackingMore call failed with a known error. `tag` says which; the original error of
+ * `@trackingmore-effect/core` is `cause`.
  * Use the union {@link TrackingMoreError} in annotations so that checking `tag` narrows.
  *
  * @since 0.1.0
@@ -81,14 +183,20 @@ export class TrackingMoreApiError<T extends Tag = Tag> extends Error {
   readonly endpoint: string | undefined
   /** What the server itself said (`meta.message`), when it said something. */
   readonly serverMessage: string | undefined
-  /** The original `@trackingmore-effect/core` error. */
+  /** The original `@trackingmore-effect/core` error, with the fields of its tag (e.g. `kind`). */
   declare readonly cause: CoreErrorOf<T>
 
   constructor(error: CoreErrorOf<T>) {
     super(error.message, { cause: error })
     this.tag = error._tag as T
     this.code = error.code as CodeOf<T>
-    this.retryAfter = error.retryAfter === undefined ? undefined : Duration.toMillis(error.retryAfter)
+    // The core error holds an Effect Duration; plain data may give milliseconds.
+    const retryAfter: unknown = (error as { readonly retryAfter?: unknown }).retryAfter
+    this.retryAfter = Duration.isDuration(retryAfter)
+      ? Duration.toMillis(retryAfter)
+      : typeof retryAfter === "number"
+      ? retryAfter
+      : undefined
     this.method = error.method
     this.endpoint = error.endpoint
     this.serverMessage = error.serverMessage

@@ -10,8 +10,9 @@ export * from "./Client.js"
 /** @since 0.1.0 */
 export * from "./TrackingMoreError.js"
 /**
- * The request and response types (`Tracking`, `CreateTracking`, `ListQuery`, …) of `@trackingmore-effect/client`.
+ * The request and response types (`Tracking`, `CreateTracking`, `ListQuery`, …) as plain interfaces, the shapes
+ * of the schemas of `@trackingmore-effect/client`.
  *
  * @since 0.1.0
  */
-export type * as Tracking from "@trackingmore-effect/client/Tracking"
+export type * as Tracking from "./Tracking.js"

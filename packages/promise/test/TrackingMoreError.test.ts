@@ -2,7 +2,7 @@ import * as CoreError from "@trackingmore-effect/core/TrackingMoreError"
 import * as Duration from "effect/Duration"
 import { describe, expect, expectTypeOf, it } from "vitest"
 import { isTrackingMoreError, TrackingMoreApiError } from "../src/index.js"
-import type { ErrorOf, TrackingMoreError } from "../src/index.js"
+import type { CoreErrorOf, ErrorOf, TrackingMoreError } from "../src/index.js"
 import { toPromiseError } from "../src/internal/runner.js"
 import type * as TrackingMoreErrorModule from "../src/TrackingMoreError.js"
 
@@ -31,7 +31,8 @@ describe("TrackingMoreError", () => {
     if (error.tag === "TooManyRequests") {
       expectTypeOf(error).toEqualTypeOf<TrackingMoreApiError<"TooManyRequests">>()
       expectTypeOf(error.code).toEqualTypeOf<429>()
-      expectTypeOf(error.cause).toEqualTypeOf<CoreError.TooManyRequests>()
+      expectTypeOf(error.cause).toEqualTypeOf<CoreErrorOf<"TooManyRequests">>()
+      expectTypeOf(error.cause.code).toEqualTypeOf<429>()
       expectTypeOf(error.retryAfter).toEqualTypeOf<number | undefined>()
     } else {
       expectTypeOf(error.tag).not.toEqualTypeOf<"TooManyRequests">()
