@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Endpoint from "@trackingmore-effect/core/Endpoint"
 import type * as Options from "@trackingmore-effect/core/Options"
 import type * as Policy from "@trackingmore-effect/core/Policy"
 import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
@@ -17,16 +18,16 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import type { CreateOutcome } from "./CreateOutcome.js"
 import * as internalBatch from "./internal/batch.js"
-import * as internalPoll from "./internal/poll.js"
-import * as internalSpan from "./internal/span.js"
+import * as bulk from "./internal/bulk.js"
 import * as internalOptions from "./internal/options.js"
+import * as internalPoll from "./internal/poll.js"
 import * as Transport from "./internal/transport.js"
+import * as validate from "./internal/validate.js"
 import * as Tracking from "./Tracking.js"
 
 /**
@@ -244,66 +245,9 @@ export const defaultMaxResponseBytes: number = internalOptions.defaultMaxRespons
 export const validateOptions = (options: ClientOptions): Either.Either<ClientOptions, Options.InvalidOption> =>
   Either.map(internalOptions.resolve(options), () => options)
 
-// Lone surrogates would make `encodeURIComponent` throw: they become U+FFFD, and the server's validation answers.
-const segment = (value: string): string =>
-  encodeURIComponent(value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD"))
-
-const invalid = (
-  code: number,
-  detail: string,
-  method: string,
-  endpoint: string
-): TrackingMoreError.TrackingMoreError =>
-  TrackingMoreError.fromCode(code, { serverMessage: `${detail} (checked before sending)`, method, endpoint })
-
-const isBlank = (value: unknown): boolean => typeof value !== "string" || value.trim().length === 0
-
-const checkRef = (
-  carrierCode: string,
-  trackingNumber: string,
-  method: string,
-  endpoint: string
-): Effect.Effect<void, TrackingMoreError.TrackingMoreError> =>
-  isBlank(trackingNumber)
-    ? Effect.fail(invalid(4013, "tracking_number is required", method, endpoint))
-    : isBlank(carrierCode)
-    ? Effect.fail(invalid(4015, "carrier_code is required", method, endpoint))
-    : Effect.void
-
-const encodeWith = <A, I>(schema: Schema.Schema<A, I>, method: string, endpoint: string) => {
-  const encode = Schema.encodeEither(schema)
-  return (value: A): Either.Either<I, TrackingMoreError.TrackingMoreError> =>
-    Either.mapLeft(
-      encode(value),
-      (error) => invalid(4012, ParseResult.TreeFormatter.formatErrorSync(error), method, endpoint)
-    )
-}
-
-const encodeCreate = encodeWith(Tracking.CreateTracking, "POST", "/trackings/post")
-const encodeUpdate = encodeWith(Tracking.UpdateTracking, "PUT", "/trackings/{carrier}/{number}")
-const encodeUpdateItem = encodeWith(Tracking.UpdateManyItem, "POST", "/trackings/updatemore")
-const encodeRef = encodeWith(Tracking.TrackingRef, "POST", "/trackings/delete")
-
-/** Validates and encodes one create body without sending anything. */
-const validateCreate = (
-  input: Tracking.CreateTracking,
-  endpoint: string
-): Either.Either<unknown, TrackingMoreError.TrackingMoreError> =>
-  isBlank(input?.trackingNumber)
-    ? Either.left(invalid(4013, "tracking_number is required", "POST", endpoint))
-    : isBlank(input.carrierCode)
-    ? Either.left(invalid(4015, "carrier_code is required", "POST", endpoint))
-    : encodeCreate(input)
-
-const fromEither = <A>(either: Either.Either<A, TrackingMoreError.TrackingMoreError>) =>
-  Either.isLeft(either) ? Effect.fail(either.left) : Effect.succeed(either.right)
-
-const chunk = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
-
+const encodeUpdate = validate.encoder(Tracking.UpdateTracking)
+const encodeUpdateItem = validate.item(Tracking.UpdateManyItem)
+const encodeRef = validate.item(Tracking.TrackingRef)
 
 /**
  * Builds a client. The options are checked first (see {@link validateOptions}): one that cannot work fails with
@@ -321,22 +265,22 @@ export const make = (
     const resolved = yield* internalOptions.resolve(options)
     const transport = yield* Transport.make(resolved)
     const batchSize = resolved.batchSize
-    const span = (name: string, endpoint: string) =>
-      internalSpan.withSpan(`TrackingMore.${name}`, {
+    const { endpoints } = Endpoint
+    const span = (name: string, endpoint: Endpoint.Endpoint) =>
+      Effect.withSpan(`TrackingMore.${name}`, {
         kind: "client",
         captureStackTrace: false,
-        attributes: { "trackingmore.endpoint": endpoint, "trackingmore.key": transport.key }
+        attributes: { "trackingmore.endpoint": endpoint.name, "trackingmore.key": transport.key }
       })
+    const one = (carrierCode: string, trackingNumber: string, lang: ReadonlyArray<string> = []) =>
+      Endpoint.path(endpoints.get, { carrier_code: carrierCode, tracking_number: trackingNumber }, lang)
 
     const createRaw = (input: Tracking.CreateTracking) =>
-      Effect.flatMap(fromEither(validateCreate(input, "/trackings/post")), (body) =>
+      Effect.flatMap(validate.create(input, endpoints.create), (body) =>
         transport.request({
-          endpoint: "create",
-          method: "POST",
-          path: "/trackings/post",
+          endpoint: endpoints.create,
+          path: endpoints.create.path,
           body,
-          group: "default",
-          idempotent: true,
           response: Tracking.Tracking,
           decode: Tracking.decodeTracking
         }))
@@ -347,15 +291,10 @@ export const make = (
       getOptions: GetOptions = {}
     ): Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError> =>
       Effect.zipRight(
-        checkRef(carrierCode, trackingNumber, "GET", "/trackings/{carrier}/{number}"),
+        validate.ref(carrierCode, trackingNumber, endpoints.get),
         transport.request({
-          endpoint: "get",
-          method: "GET",
-          path: `/trackings/${segment(carrierCode)}/${segment(trackingNumber)}${
-            getOptions.lang !== undefined && getOptions.lang.length > 0 ? `/${segment(getOptions.lang)}` : ""
-          }`,
-          group: "default",
-          idempotent: true,
+          endpoint: endpoints.get,
+          path: one(carrierCode, trackingNumber, getOptions.lang ? [getOptions.lang] : []),
           response: Tracking.Tracking,
           decode: Tracking.decodeTracking,
           onNotRegistered: getOptions.register === true
@@ -369,43 +308,37 @@ export const make = (
       )
 
     const get: TrackingMoreClient["get"] = (carrierCode, trackingNumber, getOptions) =>
-      getRaw(carrierCode, trackingNumber, getOptions).pipe(span("get", "get"))
+      getRaw(carrierCode, trackingNumber, getOptions).pipe(span("get", endpoints.get))
 
     const create: TrackingMoreClient["create"] = (input) =>
       createRaw(input).pipe(
         Effect.catchTag("TrackingAlreadyExists", () => getRaw(input.carrierCode, input.trackingNumber)),
-        span("create", "create")
+        span("create", endpoints.create)
       )
 
     const listRaw = (query: Tracking.ListQuery = {}) =>
-      query.numbers !== undefined && query.numbers.length > 40
-        ? Effect.fail(invalid(4012, "numbers: at most 40 per call", "GET", "/trackings/get"))
+      query.numbers !== undefined && query.numbers.length > Endpoint.maxBatchSize
+        ? Effect.fail(validate.invalid(4012, `numbers: at most ${Endpoint.maxBatchSize} per call`, endpoints.list))
         : transport.request({
-          endpoint: "list",
-          method: "GET",
-          path: "/trackings/get",
+          endpoint: endpoints.list,
+          path: endpoints.list.path,
           query: Tracking.listQueryParams(query),
-          group: "list",
-          idempotent: true,
           response: Tracking.TrackingPage
         })
 
-    const list: TrackingMoreClient["list"] = (query) => listRaw(query).pipe(span("list", "list"))
+    const list: TrackingMoreClient["list"] = (query) => listRaw(query).pipe(span("list", endpoints.list))
 
     const createMany: TrackingMoreClient["createMany"] = (items) =>
       internalBatch.createMany({
         batchSize,
-        encode: (input) => validateCreate(input, "/trackings/batch"),
+        encode: (input) => validate.create(input, endpoints.batch),
         send: (body) =>
           transport.request({
-            endpoint: "batch",
-            method: "POST",
-            path: "/trackings/batch",
+            endpoint: endpoints.batch,
+            path: endpoints.batch.path,
             body,
-            group: "default",
-            idempotent: true,
             response: Tracking.BatchResult
-          }).pipe(span("batch", "batch")),
+          }).pipe(span("batch", endpoints.batch)),
         list: (numbers) => list({ numbers, limit: 200 })
       }, items).pipe(
         Effect.tap((outcomes) =>
@@ -416,114 +349,59 @@ export const make = (
             "trackingmore.failed": outcomes.filter((o) => o._tag === "Failed").length
           })
         ),
-        span("createMany", "batch")
+        span("createMany", endpoints.batch)
       )
 
     // Answers that may or may not carry the tracking: decode it when they do, fetch it when they do not.
     const trackingOr = (
       data: unknown,
       fallback: Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
-    ) => {
-      const decoded = Tracking.decodeTracking(data)
-      return Either.isRight(decoded) ? Effect.succeed(decoded.right) : fallback
-    }
+    ) => Either.match(Tracking.decodeTracking(data), { onLeft: () => fallback, onRight: Effect.succeed })
 
     const update: TrackingMoreClient["update"] = (carrierCode, trackingNumber, changes) =>
       Effect.gen(function*() {
-        yield* checkRef(carrierCode, trackingNumber, "PUT", "/trackings/{carrier}/{number}")
-        const body = yield* fromEither(encodeUpdate(changes))
+        yield* validate.ref(carrierCode, trackingNumber, endpoints.update)
+        const body = yield* encodeUpdate(changes, endpoints.update)
         const data = yield* transport.request({
-          endpoint: "update",
-          method: "PUT",
-          path: `/trackings/${segment(carrierCode)}/${segment(trackingNumber)}`,
+          endpoint: endpoints.update,
+          path: one(carrierCode, trackingNumber),
           body,
-          group: "default",
-          idempotent: true,
           response: Schema.Unknown
         })
         return yield* trackingOr(data, getRaw(carrierCode, trackingNumber))
-      }).pipe(span("update", "update"))
+      }).pipe(span("update", endpoints.update))
 
     const del: TrackingMoreClient["delete"] = (carrierCode, trackingNumber) =>
       Effect.zipRight(
-        checkRef(carrierCode, trackingNumber, "DELETE", "/trackings/{carrier}/{number}"),
-        transport.request({
-          endpoint: "delete",
-          method: "DELETE",
-          path: `/trackings/${segment(carrierCode)}/${segment(trackingNumber)}`,
-          group: "default",
-          idempotent: false,
-          response: Schema.Unknown
-        })
-      ).pipe(Effect.asVoid, span("delete", "delete"))
-
-    // The many-item endpoints: every item checked and encoded before anything is sent, then chunks of at most
-    // `batchSize`, two in flight (the rate limiter spaces them anyway).
-    const sendInChunks = <T extends Tracking.TrackingRef, A, I>(
-      items: ReadonlyArray<T>,
-      encode: (item: T) => Either.Either<unknown, TrackingMoreError.TrackingMoreError>,
-      spec: Omit<Transport.Request<A, I>, "body" | "method" | "group">
-    ) =>
-      Effect.flatMap(
-        Effect.forEach(items, (item) =>
-          Effect.zipRight(
-            checkRef(item.carrierCode, item.trackingNumber, "POST", spec.path),
-            fromEither(encode(item))
-          )),
-        (bodies) =>
-          Effect.forEach(
-            chunk(bodies, batchSize),
-            (body) => transport.request({ ...spec, body, method: "POST", group: "default" }),
-            { concurrency: 2 }
-          )
-      )
+        validate.ref(carrierCode, trackingNumber, endpoints.delete),
+        transport.request({ endpoint: endpoints.delete, path: one(carrierCode, trackingNumber), response: Schema.Unknown })
+      ).pipe(Effect.asVoid, span("delete", endpoints.delete))
 
     const updateMany: TrackingMoreClient["updateMany"] = (items) =>
-      sendInChunks(items, encodeUpdateItem, {
-        endpoint: "updateMany",
-        path: "/trackings/updatemore",
-        idempotent: true,
-        response: Tracking.UpdateManyResult
-      }).pipe(
-        Effect.map((results) =>
-          new Tracking.UpdateManyResult({
-            submitted: results.reduce((n, r) => n + (r.submitted ?? 0), 0),
-            updated: results.reduce((n, r) => n + (r.updated ?? 0), 0),
-            trackings: results.flatMap((r) => r.trackings),
-            errors: results.flatMap((r) => r.errors)
-          })
-        ),
-        span("updateMany", "updateMany")
-      )
+      bulk.sendInChunks(items, encodeUpdateItem, endpoints.updateMany, batchSize, (body) =>
+        transport.request({
+          endpoint: endpoints.updateMany,
+          path: endpoints.updateMany.path,
+          body,
+          response: Tracking.UpdateManyResult
+        })).pipe(Effect.map(bulk.mergeUpdates), span("updateMany", endpoints.updateMany))
 
     const deleteMany: TrackingMoreClient["deleteMany"] = (items) =>
-      sendInChunks(items, encodeRef, {
-        endpoint: "deleteMany",
-        path: "/trackings/delete",
-        idempotent: false,
-        response: Tracking.DeleteManyResult
-      }).pipe(
-        Effect.map((results) =>
-          new Tracking.DeleteManyResult({
-            submitted: results.reduce((n, r) => n + (r.submitted ?? 0), 0),
-            deleted: results.reduce((n, r) => n + (r.deleted ?? 0), 0),
-            trackings: results.flatMap((r) => r.trackings),
-            errors: results.flatMap((r) => r.errors)
-          })
-        ),
-        span("deleteMany", "deleteMany")
-      )
+      bulk.sendInChunks(items, encodeRef, endpoints.deleteMany, batchSize, (body) =>
+        transport.request({
+          endpoint: endpoints.deleteMany,
+          path: endpoints.deleteMany.path,
+          body,
+          response: Tracking.DeleteManyResult
+        })).pipe(Effect.map(bulk.mergeDeletes), span("deleteMany", endpoints.deleteMany))
 
     const realtime: TrackingMoreClient["realtime"] = (input) =>
       Effect.gen(function*() {
-        const body = yield* fromEither(validateCreate(input, "/trackings/realtime"))
+        const body = yield* validate.create(input, endpoints.realtime)
         const result = yield* transport.request({
-          endpoint: "realtime",
-          method: "POST",
-          path: "/trackings/realtime",
+          endpoint: endpoints.realtime,
+          path: endpoints.realtime.path,
           body,
-          group: "realtime",
-          idempotent: true,
           response: Tracking.RealtimeResult
         })
         const first = result.items[0]
@@ -533,71 +411,57 @@ export const make = (
               200,
               "unexpected-shape",
               "",
-              { method: "POST", endpoint: "/trackings/realtime" },
+              { method: endpoints.realtime.method, endpoint: endpoints.realtime.path },
               "the realtime answer holds no tracking (data.items is empty)"
             )
           )
         }
         return first
-      }).pipe(span("realtime", "realtime"))
+      }).pipe(span("realtime", endpoints.realtime))
 
     const changeCarrier: TrackingMoreClient["changeCarrier"] = (carrierCode, trackingNumber, newCarrierCode) =>
       Effect.gen(function*() {
-        yield* checkRef(carrierCode, trackingNumber, "POST", "/trackings/update")
-        yield* checkRef(newCarrierCode, trackingNumber, "POST", "/trackings/update")
+        yield* validate.ref(carrierCode, trackingNumber, endpoints.changeCarrier)
+        yield* validate.ref(newCarrierCode, trackingNumber, endpoints.changeCarrier)
         const data = yield* transport.request({
-          endpoint: "changeCarrier",
-          method: "POST",
-          path: "/trackings/update",
+          endpoint: endpoints.changeCarrier,
+          path: endpoints.changeCarrier.path,
           body: { tracking_number: trackingNumber, carrier_code: carrierCode, update_carrier_code: newCarrierCode },
-          group: "default",
-          idempotent: false,
           response: Schema.Unknown
         })
         return yield* trackingOr(data, getRaw(newCarrierCode, trackingNumber))
-      }).pipe(span("changeCarrier", "changeCarrier"))
+      }).pipe(span("changeCarrier", endpoints.changeCarrier))
 
     const userInfo: TrackingMoreClient["userInfo"] = transport.request({
-      endpoint: "userInfo",
-      method: "GET",
-      path: "/trackings/getuserinfo",
-      group: "default",
-      idempotent: true,
+      endpoint: endpoints.userInfo,
+      path: endpoints.userInfo.path,
       response: Tracking.UserInfo
-    }).pipe(span("userInfo", "userInfo"))
+    }).pipe(span("userInfo", endpoints.userInfo))
 
     const statusCounts: TrackingMoreClient["statusCounts"] = (query = {}) =>
       transport.request({
-        endpoint: "statusCounts",
-        method: "GET",
-        path: "/trackings/getstatusnumber",
+        endpoint: endpoints.statusCounts,
+        path: endpoints.statusCounts.path,
         query: Tracking.listQueryParams(query),
-        group: "default",
-        idempotent: true,
         response: Tracking.StatusCounts
-      }).pipe(span("statusCounts", "statusCounts"))
+      }).pipe(span("statusCounts", endpoints.statusCounts))
 
     const carriers: TrackingMoreClient["carriers"] = transport.request({
-      endpoint: "carriers",
-      method: "GET",
-      path: "/carriers",
-      group: "default",
-      idempotent: true,
+      endpoint: endpoints.carriers,
+      path: endpoints.carriers.path,
       response: Schema.Array(Tracking.Carrier)
-    }).pipe(span("carriers", "carriers"))
+    }).pipe(span("carriers", endpoints.carriers))
 
     const detect: TrackingMoreClient["detect"] = (trackingNumber) =>
-      (isBlank(trackingNumber)
-        ? Effect.fail(invalid(4013, "tracking_number is required", "POST", "/carriers/detect"))
-        : transport.request({
-          endpoint: "detect",
-          method: "POST",
-          path: "/carriers/detect",
+      Effect.zipRight(
+        validate.trackingNumber(trackingNumber, endpoints.detect),
+        transport.request({
+          endpoint: endpoints.detect,
+          path: endpoints.detect.path,
           body: { tracking_number: trackingNumber },
-          group: "default",
-          idempotent: true,
           response: Schema.Array(Tracking.Carrier)
-        })).pipe(span("detect", "detect"))
+        })
+      ).pipe(span("detect", endpoints.detect))
 
     const pollUntilFinal: TrackingMoreClient["pollUntilFinal"] = (shipments, pollOptions) =>
       internalPoll.pollUntilFinal((numbers) => list({ numbers, limit: 200 }), shipments, {

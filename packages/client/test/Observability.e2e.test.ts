@@ -12,7 +12,7 @@ import * as Metric from "effect/Metric"
 import type * as Option from "effect/Option"
 import * as Tracer from "effect/Tracer"
 import * as TrackingMoreClient from "../src/TrackingMoreClient.js"
-import { fingerprint } from "../src/internal/transport.js"
+import * as ApiKey from "@trackingmore-effect/core/ApiKey"
 import { scaledOptions, startSimulator } from "./utils/sim.js"
 
 let sim: Simulator.SimulatorServer
@@ -115,7 +115,7 @@ describe("observability", () => {
       yield* Effect.gen(function*() {
         const client = yield* TrackingMoreClient.TrackingMoreClient
         yield* client.carriers // takes the only token of the next two seconds
-        yield* gate.cooldown(fingerprint(options.apiKey), Date.now() + 50)
+        yield* gate.cooldown(yield* ApiKey.fingerprint(options.apiKey), Date.now() + 50)
         const prober = yield* Effect.fork(client.userInfo) // passes the gate first, then waits for a token
         yield* Effect.sleep("300 millis")
         const follower = yield* Effect.fork(client.userInfo) // waits for the prober's outcome
