@@ -4,13 +4,17 @@
  *
  * @since 0.1.0
  */
+import * as Policy from "@trackingmore-effect/core/Policy"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Endpoint, RateGroup } from "./Endpoint.js"
 import type { FaultOptions, ScriptedFault } from "./Fault.js"
+import { effectiveTimeScale } from "./internal/engine.js"
 import * as internal from "./internal/http.js"
+import * as rateLimit from "./internal/rateLimit.js"
 import * as store from "./internal/store.js"
 
 /**
@@ -236,3 +240,86 @@ export class Simulator extends Context.Tag("@trackingmore-effect/simulator/Simul
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<Simulator> => Layer.scoped(Simulator, start(options))
+
+/**
+ * A rate limit as a client takes it: at most `limit` requests per `window`.
+ *
+ * @since 0.2.0
+ * @category client options
+ */
+export interface ClientRateLimit {
+  readonly limit: number
+  readonly window: Duration.DurationInput
+}
+
+/**
+ * What a client needs to talk to a time-scaled simulator as it would to the API: see {@link clientOptions}.
+ * Plain data, so that it spreads into the options of `@trackingmore-effect/client` or `/promise`.
+ *
+ * @since 0.2.0
+ * @category client options
+ */
+export interface ClientOptions {
+  readonly policy: Policy.PolicyOptions
+  readonly rateLimits: { readonly [Group in RateGroup]: ClientRateLimit }
+  readonly attemptTimeout: Duration.DurationInput
+}
+
+/** The client's own attempt timeout (30 seconds), in simulated seconds. */
+const attemptTimeoutSeconds = 30
+
+/** The shortest attempt timeout, in real ms: a loopback answer does not get faster with the time scale. */
+const leastAttemptTimeoutMs = 500
+
+/**
+ * Client options for a simulator running at `timeScale` (real seconds per simulated second, as in
+ * {@link Options}), so that the client meets the simulator as it would the API, only faster:
+ *
+ * - `policy`: every duration of core's `Policy.defaults` (the 429 wait, the 503 and 500 backoffs, the 4031
+ *   re-poll interval, the halts, the deadline) times `timeScale`;
+ * - `rateLimits`: the simulator's default limits per group (1, 3 and 1 requests per simulated second), each
+ *   window one simulated second;
+ * - `attemptTimeout`: 30 simulated seconds (the client's default), but never under half a real second, as the
+ *   simulator answers in real time.
+ *
+ * A `timeScale` that is not positive counts as 1, as for the simulator.
+ *
+ * @since 0.2.0
+ * @category client options
+ * @example
+ * ```ts
+ * import { Simulator } from "@trackingmore-effect/simulator"
+ * const options = Simulator.clientOptions(0.01)
+ * options.policy.tooManyRequests // { wait: 1200 millis }: the 2-minute cooldown, at a hundredth
+ * ```
+ */
+export const clientOptions = (timeScale: number): ClientOptions => {
+  const scale = effectiveTimeScale(timeScale)
+  const scaled = (duration: Duration.Duration): Duration.Duration => Duration.millis(Duration.toMillis(duration) * scale)
+  const halt = (duration: Duration.Duration | undefined): Duration.Duration | null =>
+    duration === undefined ? null : scaled(duration)
+  const jitter = (options: Policy.PolicyConfig["serverError"]) => ({
+    base: scaled(Duration.decode(options.base)),
+    cap: scaled(Duration.decode(options.cap))
+  })
+  const defaults = Policy.defaults
+  const window = Duration.millis(1000 * scale)
+  const rates = rateLimit.defaultRates
+  return {
+    policy: {
+      tooManyRequests: { wait: scaled(defaults.tooManyRequests.wait) },
+      serviceUnavailable: jitter(defaults.serviceUnavailable),
+      serverError: jitter(defaults.serverError),
+      notRegistered: { interval: scaled(defaults.notRegistered.interval) },
+      authHalt: halt(defaults.authHalt),
+      billingHalt: halt(defaults.billingHalt),
+      deadline: scaled(defaults.deadline)
+    },
+    rateLimits: {
+      default: { limit: rates.default, window },
+      realtime: { limit: rates.realtime, window },
+      list: { limit: rates.list, window }
+    },
+    attemptTimeout: Duration.millis(Math.max(attemptTimeoutSeconds * 1000 * scale, leastAttemptTimeoutMs))
+  }
+}

@@ -30,6 +30,10 @@ const configOf = (options: Options): Config => ({
   faults: options.faults ?? {}
 })
 
+/** Real seconds per simulated second: the option, when it is positive, else 1. */
+export const effectiveTimeScale = (timeScale: number | undefined): number =>
+  timeScale !== undefined && timeScale > 0 ? timeScale : 1
+
 export class Engine implements World {
   readonly seed: number
   readonly stepMs: number
@@ -59,8 +63,7 @@ export class Engine implements World {
   }
 
   get timeScale(): number {
-    const t = this.options.timeScale ?? 1
-    return t > 0 ? t : 1
+    return effectiveTimeScale(this.options.timeScale)
   }
 
   /** The simulated epoch ms now: the real time since start, scaled, plus every `advance`. */
