@@ -36,10 +36,7 @@ export const embeddedSimulatorOptions = (overrides: Simulator.Options = {}): Sim
 export const toRealTime = (duration: Duration.DurationInput, timeScale: number): Duration.Duration =>
   Duration.millis(Duration.toMillis(Duration.decode(duration)) * timeScale)
 
-/** `seconds` simulated seconds at `scale`, as real time. */
-const scaled = (seconds: number, scale: number): Duration.Duration => toRealTime(Duration.seconds(seconds), scale)
-
-/** Client options for a simulator running at `scale`: the documented rates and the policy, scaled alike. */
+/** Client options for a simulator running at `scale`: the simulator's own `clientOptions` (rates and policy alike). */
 export const scaledClientOptions = (
   baseUrl: string,
   scale: number = embeddedTimeScale,
@@ -47,20 +44,7 @@ export const scaledClientOptions = (
 ): TrackingMoreClient.ClientOptions => ({
   apiKey: Redacted.make(apiKey),
   baseUrl,
-  policy: {
-    tooManyRequests: { wait: scaled(120, scale) },
-    serviceUnavailable: { base: scaled(1, scale), cap: scaled(30, scale) },
-    serverError: { base: scaled(0.5, scale), cap: scaled(10, scale) },
-    notRegistered: { interval: scaled(2, scale) },
-    billingHalt: scaled(600, scale),
-    deadline: scaled(600, scale)
-  },
-  rateLimits: {
-    default: { limit: 1, window: scaled(1, scale) },
-    realtime: { limit: 3, window: scaled(1, scale) },
-    list: { limit: 1, window: scaled(1, scale) }
-  },
-  attemptTimeout: "5 seconds"
+  ...Simulator.clientOptions(scale)
 })
 
 /** What the app is connected to. */

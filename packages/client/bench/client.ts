@@ -14,7 +14,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import type { Simulator } from "@trackingmore-effect/simulator"
+import { Simulator } from "@trackingmore-effect/simulator"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -40,17 +40,6 @@ type Client = TrackingMoreClientModule.TrackingMoreClient
 const apiKey = "sim-key-1"
 const fmt = (n: number, digits = 3) => n.toFixed(digits)
 
-const scaledPolicy = (scale: number) => {
-  const s = (seconds: number) => `${seconds * scale * 1000} millis` as const
-  return {
-    tooManyRequests: { wait: s(120) },
-    serviceUnavailable: { base: s(1), cap: s(30) },
-    serverError: { base: s(0.5), cap: s(10) },
-    notRegistered: { interval: s(2) },
-    deadline: s(600)
-  }
-}
-
 const runClient = <A, E>(
   options: ClientOptions,
   f: (client: Client) => Effect.Effect<A, E>
@@ -74,8 +63,7 @@ const throughput = async () => {
     const options: ClientOptions = {
       apiKey: Redacted.make(apiKey),
       baseUrl: sim.baseUrl,
-      policy: scaledPolicy(timeScale),
-      rateLimits: { default: { limit: 1, window: `${timeScale * 1000} millis` } }
+      ...Simulator.clientOptions(timeScale)
     }
     // warm the connection and the code paths, then start from a clean simulator
     await runClient(options, (client) => client.carriers)

@@ -1,6 +1,5 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { Simulator } from "@trackingmore-effect/simulator"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -12,34 +11,18 @@ export const timeScale = 0.01
 /** The simulated seconds `s` in real milliseconds. */
 export const simMs = (s: number): number => s * timeScale * 1000
 
-/** Client options matching a simulator running at `scale`. */
+/** Client options matching a simulator running at `scale` (the simulator's `clientOptions`), then `overrides`. */
 export const scaledOptions = (
   apiKey: string,
   baseUrl: string,
   scale: number = timeScale,
   overrides: Partial<TrackingMoreClient.ClientOptions> = {}
-): TrackingMoreClient.ClientOptions => {
-  const s = (seconds: number): Duration.DurationInput => `${seconds * scale * 1000} millis`
-  return {
-    apiKey: Redacted.make(apiKey),
-    baseUrl,
-    policy: {
-      tooManyRequests: { wait: s(120) },
-      serviceUnavailable: { base: s(1), cap: s(30) },
-      serverError: { base: s(0.5), cap: s(10) },
-      notRegistered: { interval: s(2) },
-      billingHalt: s(600),
-      deadline: s(600)
-    },
-    rateLimits: {
-      default: { limit: 1, window: s(1) },
-      realtime: { limit: 3, window: s(1) },
-      list: { limit: 1, window: s(1) }
-    },
-    attemptTimeout: "500 millis",
-    ...overrides
-  }
-}
+): TrackingMoreClient.ClientOptions => ({
+  apiKey: Redacted.make(apiKey),
+  baseUrl,
+  ...Simulator.clientOptions(scale),
+  ...overrides
+})
 
 /** A client layer over fetch for a simulator. */
 export const clientLayer = (
