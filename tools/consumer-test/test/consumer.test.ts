@@ -200,12 +200,13 @@ beforeAll(async () => {
   install = await timed("install", () => run("npm", ["install", "--loglevel=warn"], projectDir, 240_000))
   if (install.code !== 0) throw new Error(`npm install failed:\n${install.output}`)
 
-  // An import of every public module of every package, so that every published declaration file is checked.
+  // An import of every public module of every package (each entry of its export map), so that every published
+  // declaration file is checked.
   for (const name of packageNames) {
-    const dist = await Fs.readdir(Path.join(installed(name), "dist"))
-    for (const file of dist.filter((f) => f.endsWith(".d.ts")).sort()) {
-      const module = file.slice(0, -".d.ts".length)
-      publicModules.push(module === "index" ? `${scope}/${name}` : `${scope}/${name}/${module}`)
+    const manifest = await readJson(Path.join(installed(name), "package.json"))
+    for (const entry of Object.keys(manifest.exports as Record<string, unknown>).sort()) {
+      if (entry === "./package.json") continue
+      publicModules.push(entry === "." ? `${scope}/${name}` : `${scope}/${name}/${entry.slice(2)}`)
     }
   }
   await Fs.writeFile(
@@ -287,6 +288,37 @@ describe("the packed packages", () => {
       }
     }
     expect(missing).toEqual([])
+  })
+})
+
+describe("the export maps, as node resolves them", () => {
+  it("open each package's package.json and close internal modules and the simulator's command-line entry", async () => {
+    const probe = [
+      "const results = {}",
+      "for (const specifier of JSON.parse(process.argv[1])) {",
+      "  try { await import(specifier, specifier.endsWith('.json') ? { with: { type: 'json' } } : undefined); results[specifier] = 'ok' }",
+      "  catch (error) { results[specifier] = error.code ?? String(error) }",
+      "}",
+      "console.log(JSON.stringify(results))"
+    ].join("\n")
+    const specifiers = [
+      ...packageNames.map((name) => `${scope}/${name}/package.json`),
+      `${scope}/simulator/bin`,
+      `${scope}/simulator/dist/bin.js`,
+      `${scope}/client/internal/transport`,
+      `${scope}/core/internal/retry`,
+      `${scope}/promise/Client`
+    ]
+    const result = await run(process.execPath, ["--input-type=module", "-e", probe, JSON.stringify(specifiers)], projectDir, 30_000)
+    expect(result.code, result.output).toBe(0)
+    expect(JSON.parse(result.stdout.trim())).toEqual({
+      ...Object.fromEntries(packageNames.map((name) => [`${scope}/${name}/package.json`, "ok"])),
+      [`${scope}/simulator/bin`]: "ERR_PACKAGE_PATH_NOT_EXPORTED",
+      [`${scope}/simulator/dist/bin.js`]: "ERR_PACKAGE_PATH_NOT_EXPORTED",
+      [`${scope}/client/internal/transport`]: "ERR_PACKAGE_PATH_NOT_EXPORTED",
+      [`${scope}/core/internal/retry`]: "ERR_PACKAGE_PATH_NOT_EXPORTED",
+      [`${scope}/promise/Client`]: "ERR_PACKAGE_PATH_NOT_EXPORTED"
+    })
   })
 })
 
