@@ -5,7 +5,6 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
 import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -13,8 +12,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import type { CreateOutcome } from "../src/CreateOutcome.js"
-import * as internalBatch from "../src/internal/batch.js"
-import * as Tracking from "../src/Tracking.js"
+import type * as Tracking from "../src/Tracking.js"
 import * as TrackingMoreClient from "../src/TrackingMoreClient.js"
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -438,35 +436,5 @@ describe("createMany (property)", () => {
       const hole = outcomes[1]
       assert.isTrue(hole?._tag === "Failed" && hole.error._tag === "TrackingNumberRequired")
       assertOutcomes(items, outcomes)
-    }))
-})
-
-describe("createMany (internal): the gap filler", () => {
-  // A chunk size that chunks nothing sends nothing for the valid items: only the filler can give them outcomes.
-  // Before the filler ran over a filled array, `.map` skipped the holes and the result had none.
-  it.effect("gives every input no path settled a Failed outcome of its own", () =>
-    Effect.gen(function*() {
-      const items = [
-        { trackingNumber: "RR1", carrierCode: "dhl" },
-        { trackingNumber: "", carrierCode: "dhl" },
-        { trackingNumber: "RR2", carrierCode: "ups" }
-      ]
-      const unused = () => Effect.die("not called")
-      const outcomes = yield* internalBatch.createMany({
-        batchSize: Number.NaN,
-        encode: (item) =>
-          item.trackingNumber === ""
-            ? Either.left(TrackingMoreError.fromCode(4013))
-            : Either.right({ tracking_number: item.trackingNumber, carrier_code: item.carrierCode }),
-        send: (wire) =>
-          wire.length === 0 ? Effect.succeed(new Tracking.BatchResult({ trackings: [], errors: [] })) : unused(),
-        list: unused
-      }, items)
-      assert.strictEqual(outcomes.length, 3)
-      assert.deepStrictEqual(outcomes.map((o) => o._tag), ["Failed", "Failed", "Failed"])
-      outcomes.forEach((outcome, i) => assert.strictEqual(outcome.input, items[i]))
-      const [first, second] = outcomes
-      assert.isTrue(first?._tag === "Failed" && first.error._tag === "MalformedResponse")
-      assert.isTrue(second?._tag === "Failed" && second.error._tag === "TrackingNumberRequired")
     }))
 })

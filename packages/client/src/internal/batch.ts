@@ -3,6 +3,8 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { CreateOutcome } from "../CreateOutcome.js"
 import type { BatchResult, CreateTracking, Tracking, TrackingPage } from "../Tracking.js"
+import * as Endpoint from "@trackingmore-effect/core/Endpoint"
+import * as Arr from "effect/Array"
 
 interface Slot {
   readonly index: number
@@ -18,12 +20,6 @@ export interface BatchDeps {
   readonly send: (items: ReadonlyArray<unknown>) => Effect.Effect<BatchResult, TrackingMoreError.TrackingMoreError>
   /** Lists the trackings of at most 40 numbers. */
   readonly list: (numbers: ReadonlyArray<string>) => Effect.Effect<TrackingPage, TrackingMoreError.TrackingMoreError>
-}
-
-const chunk = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
 }
 
 const sameCarrier = (a: string | undefined, b: string | undefined): boolean =>
@@ -134,7 +130,7 @@ export const createMany = (
 
     // Items the answer mentioned neither as created nor as failed: find them, else send them once more.
     const resolveMissing = (slots: ReadonlyArray<Slot>, resent: boolean): Effect.Effect<void> =>
-      Effect.forEach(chunk(slots, 40), (part) =>
+      Effect.forEach(Arr.chunksOf(slots, Endpoint.maxBatchSize), (part) =>
         deps.list([...new Set(part.map((slot) => slot.input.trackingNumber))]).pipe(
           Effect.matchEffect({
             onFailure: (error) => {
@@ -176,7 +172,7 @@ export const createMany = (
 
     // Two chunks in flight: one waits for its rate-limit token while the other's answer comes back. More would
     // only queue on the limiter, with wake-ups fixed in advance that bunch up when the event loop stalls.
-    return Effect.forEach(chunk(valid, deps.batchSize), (slots) => sendChunk(slots, false), {
+    return Effect.forEach(Arr.chunksOf(valid, deps.batchSize), (slots) => sendChunk(slots, false), {
       concurrency: 2,
       discard: true
     }).pipe(

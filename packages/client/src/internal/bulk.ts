@@ -1,6 +1,6 @@
 import type * as Endpoint from "@trackingmore-effect/core/Endpoint"
 import type * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
-import * as Array from "effect/Array"
+import * as Arr from "effect/Array"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import * as Tracking from "../Tracking.js"
@@ -18,7 +18,7 @@ export const sendInChunks = <T, R>(
 ): Effect.Effect<ReadonlyArray<R>, TrackingMoreError.TrackingMoreError> =>
   Effect.flatMap(
     Effect.forEach(items, (item) => encode(item, endpoint)),
-    (bodies) => Effect.forEach(Array.chunksOf(bodies, batchSize), send, { concurrency: 2 })
+    (bodies) => Effect.forEach(Arr.chunksOf(bodies, batchSize), send, { concurrency: 2 })
   )
 
 const sum = (values: ReadonlyArray<number | null | undefined>): number =>

@@ -1,3 +1,4 @@
+import * as Endpoint from "@trackingmore-effect/core/Endpoint"
 import * as Options from "@trackingmore-effect/core/Options"
 import * as Policy from "@trackingmore-effect/core/Policy"
 import type * as Duration from "effect/Duration"
@@ -42,7 +43,7 @@ export interface RawOptions {
 
 export const defaultBaseUrl = "https://api.trackingmore.com/v2"
 
-export const maxBatchSize = 40
+export const maxBatchSize: number = Endpoint.maxBatchSize
 
 /** 16 MiB: a list page of 2000 trackings with their events stays well under it. */
 export const defaultMaxResponseBytes = 16 * 1024 * 1024

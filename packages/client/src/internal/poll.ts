@@ -5,6 +5,8 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type { Tracking, TrackingPage } from "../Tracking.js"
 import { isFinalStatus } from "../Tracking.js"
+import * as Endpoint from "@trackingmore-effect/core/Endpoint"
+import * as Arr from "effect/Array"
 
 export interface Shipment {
   readonly trackingNumber: string
@@ -14,12 +16,6 @@ export interface Shipment {
 export interface PollOptions {
   readonly interval: Duration.Duration
   readonly deadline: Duration.Duration | undefined
-}
-
-const chunk = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
 }
 
 const trackingKey = (tracking: Tracking): string => `${tracking.carrierCode.toLowerCase()}|${tracking.trackingNumber}`
@@ -76,7 +72,7 @@ export const pollUntilFinal = (
       })
 
     const round: Stream.Stream<Tracking, TrackingMoreError.TrackingMoreError> = Stream.suspend(() =>
-      Stream.fromIterable(chunk([...pending.keys()], 40)).pipe(
+      Stream.fromIterable(Arr.chunksOf([...pending.keys()], Endpoint.maxBatchSize)).pipe(
         Stream.mapEffect(fetchChunk),
         Stream.flattenIterables
       )
