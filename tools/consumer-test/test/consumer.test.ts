@@ -15,7 +15,6 @@
  *
  * One install serves both module modes, and the two type-checks run at the same time.
  */
-import { spawn } from "node:child_process"
 import * as Fs from "node:fs/promises"
 import { isBuiltin } from "node:module"
 import * as Os from "node:os"
@@ -23,56 +22,13 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import ts from "typescript"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { Run } from "./support.js"
+import { installNode, installTypeScript, run, versions as supported } from "./support.js"
 
 const toolDir = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const repoDir = Path.resolve(toolDir, "../..")
 const packageNames = ["core", "client", "promise", "redis", "simulator"] as const
 const scope = "@trackingmore-effect"
-
-interface Run {
-  readonly code: number | null
-  readonly output: string
-  readonly stdout: string
-}
-
-/**
- * The environment of the tools run here, without what pnpm and turbo put in for their own scripts: npm reads
- * every `npm_config_*` variable as its configuration.
- */
-const childEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(npm_|pnpm_)/i.test(key) && key !== "NODE_OPTIONS" && key !== "INIT_CWD") env[key] = value
-  }
-  return env
-}
-
-/** Runs a command to its end; a command that cannot start resolves with its error as output. */
-const run = (command: string, args: ReadonlyArray<string>, cwd: string, timeoutMs: number): Promise<Run> =>
-  new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let output = ""
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString()
-      output += chunk.toString()
-    })
-    child.stderr.on("data", (chunk: Buffer) => {
-      output += chunk.toString()
-    })
-    const timer = setTimeout(() => {
-      output += `\n[killed after ${timeoutMs} ms]`
-      child.kill("SIGKILL")
-    }, timeoutMs)
-    child.on("error", (error) => {
-      clearTimeout(timer)
-      resolve({ code: null, output: `${output}\n${String(error)}`, stdout })
-    })
-    child.on("close", (code) => {
-      clearTimeout(timer)
-      resolve({ code, output, stdout })
-    })
-  })
 
 const readJson = async (file: string): Promise<Record<string, unknown>> =>
   JSON.parse(await Fs.readFile(file, "utf8")) as Record<string, unknown>
@@ -133,6 +89,9 @@ let install: Run = { code: null, output: "not run", stdout: "" }
 const publicModules: Array<string> = []
 let checkNodeNext: Promise<Run> = Promise.resolve(install)
 let checkBundler: Promise<Run> = Promise.resolve(install)
+/** The lowest supported TypeScript under NodeNext, the current one under both; started after the first two. */
+let checkOthers: Promise<Record<string, Run>> = Promise.resolve({})
+let nodeCurrent: Promise<string> = Promise.resolve("")
 
 const installed = (name: string) => Path.join(projectDir, "node_modules", scope, name)
 
@@ -217,9 +176,32 @@ beforeAll(async () => {
   const tsc = Path.join(projectDir, "node_modules", "typescript", "bin", "tsc")
   const check = (config: string) =>
     timed(`tsc ${config}`, () => run(process.execPath, [tsc, "-p", config, "--pretty", "false"], projectDir, 240_000))
+  // The other supported versions install while the workspace's TypeScript checks (npm's cache, no scripts).
+  const toolsDir = Path.join(tempDir, "tools")
+  const tscLowest = installTypeScript(toolsDir, supported.typescriptLowest)
+  const tscCurrent = installTypeScript(toolsDir, supported.typescriptCurrent)
+  nodeCurrent = installNode(toolsDir, supported.nodeCurrent)
+  for (const promise of [tscLowest, tscCurrent, nodeCurrent]) promise.catch(() => {})
   checkNodeNext = check("tsconfig.nodenext.json")
   checkBundler = check("tsconfig.bundler.json")
   await Promise.all([checkNodeNext, checkBundler])
+  const checkWith = async (label: string, tscPath: Promise<string>, config: string) => {
+    const path = await tscPath
+    return [
+      label,
+      await timed(label, () =>
+        run(process.execPath, [path, "-p", config, "--noEmit", "--pretty", "false"], projectDir, 240_000))
+    ] as const
+  }
+  // One at a time after the others: two full checks of Effect's declarations at once already fill two cores.
+  checkOthers = (async () => {
+    const results: Array<readonly [string, Run]> = []
+    results.push(await checkWith(`tsc ${supported.typescriptLowest} nodenext`, tscLowest, "tsconfig.nodenext.json"))
+    results.push(await checkWith(`tsc ${supported.typescriptCurrent} nodenext`, tscCurrent, "tsconfig.nodenext.json"))
+    results.push(await checkWith(`tsc ${supported.typescriptCurrent} bundler`, tscCurrent, "tsconfig.bundler.json"))
+    return Object.fromEntries(results)
+  })()
+  await checkOthers
 })
 
 afterAll(async () => {
@@ -342,17 +324,47 @@ describe("a consumer's strict type-check (skipLibCheck: false)", () => {
   })
 })
 
+describe("the other supported TypeScript versions (skipLibCheck: false)", () => {
+  it(`the lowest, ${supported.typescriptLowest}, passes under NodeNext`, async () => {
+    const result = (await checkOthers)[`tsc ${supported.typescriptLowest} nodenext`]
+    expect(result?.output.trim()).toBe("")
+    expect(result?.code).toBe(0)
+  })
+
+  it(`the current, ${supported.typescriptCurrent}, passes under NodeNext and Bundler`, async () => {
+    const results = await checkOthers
+    for (const config of ["nodenext", "bundler"]) {
+      const result = results[`tsc ${supported.typescriptCurrent} ${config}`]
+      expect(result?.output.trim(), config).toBe("")
+      expect(result?.code, config).toBe(0)
+    }
+  })
+})
+
+/** What the program prints; the simulator is new in each run, so the same numbers can be created again. */
+const expectedReport = {
+  effect: { created: "CONSUMER0001", status: "pending", invalid: "TrackingNumberRequired 4013" },
+  promise: { created: "CONSUMER0002", status: "pending", missing: "TrackingNotFound 4017" },
+  redisLayer: true,
+  decoded: { trackingNumber: "CONSUMER0003", code: 4016 }
+}
+
 describe("the consumer program", () => {
   it("runs with node: the simulator, the Effect client and the Promise facade", async () => {
     await checkNodeNext
     const result = await timed("run", () => run(process.execPath, [Path.join("out", "main.js")], projectDir, 60_000))
     expect(result.code, result.output).toBe(0)
     const lines = result.stdout.trim().split("\n")
-    expect(JSON.parse(lines[lines.length - 1]!)).toEqual({
-      effect: { created: "CONSUMER0001", status: "pending", invalid: "TrackingNumberRequired 4013" },
-      promise: { created: "CONSUMER0002", status: "pending", missing: "TrackingNotFound 4017" },
-      redisLayer: true,
-      decoded: { trackingNumber: "CONSUMER0003", code: 4016 }
-    })
+    expect(JSON.parse(lines[lines.length - 1]!)).toEqual(expectedReport)
+  })
+
+  it(`runs with the current Node, ${supported.nodeCurrent}`, async () => {
+    await checkNodeNext
+    const node = await nodeCurrent
+    const result = await timed(`run on node ${supported.nodeCurrent}`, () =>
+      run(node, [Path.join("out", "main.js")], projectDir, 60_000))
+    expect(result.code, result.output).toBe(0)
+    const lines = result.stdout.trim().split("\n")
+    expect(JSON.parse(lines[lines.length - 1]!)).toEqual(expectedReport)
   })
 })

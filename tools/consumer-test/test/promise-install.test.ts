@@ -13,63 +13,17 @@
  * Effect 4 program also calls the facade, side by side with the Effect 3 inside its bundle.
  */
 import { Simulator } from "@trackingmore-effect/simulator"
-import { spawn } from "node:child_process"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { Run } from "./support.js"
+import { installNode, installTypeScript, run, versions } from "./support.js"
 
 const toolDir = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const repoDir = Path.resolve(toolDir, "../..")
 const facade = "@trackingmore-effect/promise"
-
-interface Run {
-  readonly code: number | null
-  readonly output: string
-  readonly stdout: string
-}
-
-/** The environment without what pnpm and turbo set for their scripts (npm and pnpm read every `npm_config_*`). */
-const childEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(npm_|pnpm_)/i.test(key) && key !== "NODE_OPTIONS" && key !== "INIT_CWD") env[key] = value
-  }
-  return { ...env, ...extra }
-}
-
-const run = (
-  command: string,
-  args: ReadonlyArray<string>,
-  cwd: string,
-  timeoutMs: number,
-  env: Record<string, string> = {}
-): Promise<Run> =>
-  new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let output = ""
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString()
-      output += chunk.toString()
-    })
-    child.stderr.on("data", (chunk: Buffer) => {
-      output += chunk.toString()
-    })
-    const timer = setTimeout(() => {
-      output += `\n[killed after ${timeoutMs} ms]`
-      child.kill("SIGKILL")
-    }, timeoutMs)
-    child.on("error", (error) => {
-      clearTimeout(timer)
-      resolve({ code: null, output: `${output}\n${String(error)}`, stdout })
-    })
-    child.on("close", (code) => {
-      clearTimeout(timer)
-      resolve({ code, output, stdout })
-    })
-  })
 
 interface Scenario {
   readonly name: string
@@ -103,6 +57,8 @@ const timed = async <A>(label: string, task: () => Promise<A>): Promise<A> => {
 
 let tempDir = ""
 let tarball = ""
+/** The lowest and the current TypeScript for the facade, and the current Node. */
+let tools: Promise<{ readonly tscLowest: string; readonly tscCurrent: string; readonly nodeCurrent: string }> | undefined
 let sim: Simulator.SimulatorServer | undefined
 const installed = new Map<string, Promise<Installed>>()
 
@@ -154,6 +110,17 @@ beforeAll(async () => {
     run("pnpm", ["pack", "--pack-destination", tempDir, "--json"], Path.join(repoDir, "packages", "promise"), 60_000))
   if (packed.code !== 0) throw new Error(`pnpm pack failed:\n${packed.output}`)
   tarball = (JSON.parse(packed.stdout) as { filename: string }).filename
+  const toolsDir = Path.join(tempDir, "tools")
+  tools = timed("install TypeScript and Node", async () => {
+    const [tscLowest, tscCurrent, nodeCurrent] = await Promise.all([
+      installTypeScript(toolsDir, versions.typescriptLowestPromise),
+      installTypeScript(toolsDir, versions.typescriptCurrent),
+      installNode(toolsDir, versions.nodeCurrent)
+    ])
+    return { tscLowest, tscCurrent, nodeCurrent }
+  })
+  // Awaited by the tests of the other versions, which report a failed install.
+  tools.catch(() => {})
   // The server side of the rate limit raised: the client's own limit is what the abort waits for.
   sim = await Simulator.startServer({ rateLimits: { default: 100, list: 100, realtime: 100 } })
   // One after the other: two cores, and the package managers' caches are shared.
@@ -224,6 +191,46 @@ describe.each(scenarios)("the Promise facade installed into a project: $name", (
     expect(result.code, result.output).toBe(0)
     expect(JSON.parse(result.stdout.trim())).toEqual({
       created: scenario.trackingNumber,
+      status: "pending",
+      missing: "TrackingNotFound 4017",
+      aborted: "AbortError",
+      abortedWithinASecond: true
+    })
+  })
+})
+
+describe("the other supported versions, in the plain project", () => {
+  const plain = scenarios[2]!
+
+  it.each([
+    ["lowest", versions.typescriptLowestPromise, "tscLowest"],
+    ["current", versions.typescriptCurrent, "tscCurrent"]
+  ] as const)("type-checks with the %s TypeScript (%s)", async (_which, version, tool) => {
+    if (tools === undefined) throw new Error("the tools were not installed")
+    const { dir } = await get(plain)
+    const tsc = (await tools)[tool]
+    const result = await timed(`tsc ${version}`, () =>
+      run(process.execPath, [tsc, "-p", "tsconfig.json", "--noEmit", "--pretty", "false"], dir, 120_000))
+    expect(result.output.trim()).toBe("")
+    expect(result.code).toBe(0)
+  })
+
+  it(`runs on the current Node (${versions.nodeCurrent})`, async () => {
+    if (tools === undefined) throw new Error("the tools were not installed")
+    const { dir } = await get(plain)
+    const { nodeCurrent } = await tools
+    const result = await timed(`run on node ${versions.nodeCurrent}`, () =>
+      run(nodeCurrent, ["-e", "console.log(process.version)"], dir, 30_000).then(async (version) => ({
+        version: version.stdout.trim(),
+        program: await run(nodeCurrent, [Path.join("out", "main.js")], dir, 60_000, {
+          TRACKINGMORE_BASE_URL: sim!.baseUrl,
+          TRACKING_NUMBER: "INSTALL0005"
+        })
+      })))
+    expect(result.version).toBe(`v${versions.nodeCurrent}`)
+    expect(result.program.code, result.program.output).toBe(0)
+    expect(JSON.parse(result.program.stdout.trim())).toEqual({
+      created: "INSTALL0005",
       status: "pending",
       missing: "TrackingNotFound 4017",
       aborted: "AbortError",
