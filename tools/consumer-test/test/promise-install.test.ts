@@ -4,7 +4,8 @@
  *
  * - an npm project whose root already depends on Effect 4 (what `npm i effect` gives today),
  * - a pnpm project,
- * - a plain npm project with nothing else in it.
+ * - a plain npm project with nothing else in it,
+ * - a Yarn project (node_modules linker) whose root depends on Effect 4 too.
  *
  * Each install must print no peer-dependency error or warning (none at all, in fact) and leave no other
  * package than the facade (and the project's own); the project's TypeScript program (fixture-promise) must
@@ -19,7 +20,7 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Run } from "./support.js"
-import { installNode, installTypeScript, run, versions } from "./support.js"
+import { installNode, installTool, installTypeScript, run, versions } from "./support.js"
 
 const toolDir = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const repoDir = Path.resolve(toolDir, "../..")
@@ -27,7 +28,7 @@ const facade = "@trackingmore-effect/promise"
 
 interface Scenario {
   readonly name: string
-  readonly manager: "npm" | "pnpm"
+  readonly manager: "npm" | "pnpm" | "yarn"
   /** What the project depends on besides the facade. */
   readonly dependencies: Readonly<Record<string, string>>
   readonly trackingNumber: string
@@ -36,7 +37,8 @@ interface Scenario {
 const scenarios: ReadonlyArray<Scenario> = [
   { name: "npm, effect 4 at the root", manager: "npm", dependencies: { effect: "^4.0.0" }, trackingNumber: "INSTALL0001" },
   { name: "pnpm", manager: "pnpm", dependencies: {}, trackingNumber: "INSTALL0002" },
-  { name: "npm, nothing else", manager: "npm", dependencies: {}, trackingNumber: "INSTALL0003" }
+  { name: "npm, nothing else", manager: "npm", dependencies: {}, trackingNumber: "INSTALL0003" },
+  { name: "yarn, effect 4 at the root", manager: "yarn", dependencies: { effect: "^4.0.0" }, trackingNumber: "INSTALL0006" }
 ]
 
 interface Installed {
@@ -57,6 +59,7 @@ const timed = async <A>(label: string, task: () => Promise<A>): Promise<A> => {
 
 let tempDir = ""
 let tarball = ""
+let yarn = ""
 /** The lowest and the current TypeScript for the facade, and the current Node. */
 let tools: Promise<{ readonly tscLowest: string; readonly tscCurrent: string; readonly nodeCurrent: string }> | undefined
 let sim: Simulator.SimulatorServer | undefined
@@ -84,10 +87,22 @@ const setUp = async (scenario: Scenario, index: number): Promise<Installed> => {
     Path.join(dir, ".npmrc"),
     ["prefer-offline=true", "fund=false", "audit=false", "update-notifier=false", ""].join("\n")
   )
+  if (scenario.manager === "yarn") {
+    // Yarn asks the registry npm is set up for; its packages stay in Yarn's global cache between runs.
+    const registry = (await run("npm", ["config", "get", "registry"], dir, 30_000)).stdout.trim()
+    await Fs.writeFile(
+      Path.join(dir, ".yarnrc.yml"),
+      [`nodeLinker: node-modules`, `npmRegistryServer: ${JSON.stringify(registry)}`, `enableTelemetry: false`, ""].join("\n")
+    )
+    await Fs.writeFile(Path.join(dir, "yarn.lock"), "")
+  }
   const install = await timed(`install (${scenario.name})`, () =>
     scenario.manager === "npm"
       ? run("npm", ["install", "--loglevel=warn"], dir, 240_000)
-      : run("pnpm", ["install", "--reporter=append-only"], dir, 240_000, { CI: "true" }))
+      : scenario.manager === "pnpm"
+      ? run("pnpm", ["install", "--reporter=append-only"], dir, 240_000, { CI: "true" })
+      : // A new project writes its lockfile, also on CI (where Yarn would refuse to by default).
+        run(process.execPath, [yarn, "install"], dir, 240_000, { YARN_ENABLE_IMMUTABLE_INSTALLS: "false" }))
   const tsc = Path.join(toolDir, "node_modules", "typescript", "bin", "tsc")
   const check = await timed(`tsc (${scenario.name})`, () =>
     run(process.execPath, [tsc, "-p", "tsconfig.json", "--pretty", "false"], dir, 120_000))
@@ -121,6 +136,8 @@ beforeAll(async () => {
   })
   // Awaited by the tests of the other versions, which report a failed install.
   tools.catch(() => {})
+  yarn = await timed("install yarn", async () =>
+    Path.join(await installTool(toolsDir, "@yarnpkg/cli-dist", versions.yarn), "bin", "yarn.js"))
   // The server side of the rate limit raised: the client's own limit is what the abort waits for.
   sim = await Simulator.startServer({ rateLimits: { default: 100, list: 100, realtime: 100 } })
   // One after the other: two cores, and the package managers' caches are shared.
@@ -168,10 +185,16 @@ describe.each(scenarios)("the Promise facade installed into a project: $name", (
       } else {
         expect(Object.keys(lock.packages).filter((path) => path !== "")).toEqual([`node_modules/${facade}`])
       }
-    } else {
+    } else if (scenario.manager === "pnpm") {
       const names = (await Fs.readdir(Path.join(dir, "node_modules"))).filter((name) => !name.startsWith("."))
       expect(names).toEqual(["@trackingmore-effect"])
       expect(await Fs.readdir(Path.join(dir, "node_modules", ".pnpm"))).not.toContainEqual(expect.stringMatching(/^effect@/))
+    } else {
+      // Yarn's node_modules: the facade and the project's own Effect 4, nothing nested under the facade.
+      const names = (await Fs.readdir(Path.join(dir, "node_modules"))).filter((name) => !name.startsWith("."))
+      expect(names.sort()).toEqual(["@trackingmore-effect", "effect"])
+      const nested = await Fs.readdir(Path.join(dir, "node_modules", facade)).then((files) => files.includes("node_modules"))
+      expect(nested).toBe(false)
     }
   })
 

@@ -18,7 +18,9 @@ export const versions = {
   /** The current TypeScript (what `npm i typescript` installs). */
   typescriptCurrent: "7.0.2",
   /** The current Node release line; the lowest, 20, is the one that runs the tests. */
-  nodeCurrent: "26.10.0"
+  nodeCurrent: "26.10.0",
+  /** The Yarn of the yarn project (npm's `@yarnpkg/cli-dist`). */
+  yarn: "4.18.1"
 } as const
 
 export interface Run {
