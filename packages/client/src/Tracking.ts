@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as TrackingStatus from "@trackingmore-effect/core/TrackingStatus"
 import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -55,20 +56,12 @@ const shipmentFields = Wire.signatures(shipmentTable)
 // statuses
 
 /**
- * The delivery statuses TrackingMore documents.
+ * The delivery statuses TrackingMore documents (core's `TrackingStatus`).
  *
  * @since 0.1.0
  * @category models
  */
-export type Status =
-  | "pending"
-  | "notfound"
-  | "transit"
-  | "pickup"
-  | "delivered"
-  | "undelivered"
-  | "exception"
-  | "expired"
+export type Status = TrackingStatus.TrackingStatus
 
 /**
  * Every documented status.
@@ -76,16 +69,7 @@ export type Status =
  * @since 0.1.0
  * @category constants
  */
-export const statuses: ReadonlyArray<Status> = [
-  "pending",
-  "notfound",
-  "transit",
-  "pickup",
-  "delivered",
-  "undelivered",
-  "exception",
-  "expired"
-]
+export const statuses: ReadonlyArray<Status> = TrackingStatus.all
 
 /**
  * The statuses after which a run stops polling: `delivered`, `expired`, `undelivered`, `exception`.
@@ -93,7 +77,7 @@ export const statuses: ReadonlyArray<Status> = [
  * @since 0.1.0
  * @category constants
  */
-export const finalStatuses: ReadonlyArray<Status> = ["delivered", "expired", "undelivered", "exception"]
+export const finalStatuses: ReadonlyArray<Status> = TrackingStatus.final
 
 /**
  * Whether a status is final for a polling run.
@@ -101,8 +85,7 @@ export const finalStatuses: ReadonlyArray<Status> = ["delivered", "expired", "un
  * @since 0.1.0
  * @category predicates
  */
-export const isFinalStatus = (status: string | undefined): boolean =>
-  status !== undefined && (finalStatuses as ReadonlyArray<string>).includes(status)
+export const isFinalStatus: (status: string | undefined) => boolean = TrackingStatus.isFinal
 
 // ---------------------------------------------------------------------------------------------------------------
 // tracking

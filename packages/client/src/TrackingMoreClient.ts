@@ -7,10 +7,9 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Endpoint from "@trackingmore-effect/core/Endpoint"
 import type * as Options from "@trackingmore-effect/core/Options"
 import type * as Policy from "@trackingmore-effect/core/Policy"
-import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
+import type * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -19,16 +18,11 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import type { CreateOutcome } from "./CreateOutcome.js"
-import * as internalBatch from "./internal/batch.js"
-import * as bulk from "./internal/bulk.js"
+import * as internalClient from "./internal/client.js"
 import * as internalOptions from "./internal/options.js"
-import * as internalPoll from "./internal/poll.js"
-import * as Transport from "./internal/transport.js"
-import * as validate from "./internal/validate.js"
-import * as Tracking from "./Tracking.js"
+import type * as Tracking from "./Tracking.js"
 
 /**
  * A rate limit: at most `limit` requests per `window`, as a token bucket.
@@ -245,10 +239,6 @@ export const defaultMaxResponseBytes: number = internalOptions.defaultMaxRespons
 export const validateOptions = (options: ClientOptions): Either.Either<ClientOptions, Options.InvalidOption> =>
   Either.map(internalOptions.resolve(options), () => options)
 
-const encodeUpdate = validate.encoder(Tracking.UpdateTracking)
-const encodeUpdateItem = validate.item(Tracking.UpdateManyItem)
-const encodeRef = validate.item(Tracking.TrackingRef)
-
 /**
  * Builds a client. The options are checked first (see {@link validateOptions}): one that cannot work fails with
  * `InvalidOption` naming it, before anything is built. The gate, retry budget and rate limiter come from the
@@ -261,232 +251,7 @@ const encodeRef = validate.item(Tracking.TrackingRef)
 export const make = (
   options: ClientOptions
 ): Effect.Effect<TrackingMoreClient, Options.InvalidOption, HttpClient.HttpClient> =>
-  Effect.gen(function*() {
-    const resolved = yield* internalOptions.resolve(options)
-    const transport = yield* Transport.make(resolved)
-    const batchSize = resolved.batchSize
-    const { endpoints } = Endpoint
-    const span = (name: string, endpoint: Endpoint.Endpoint) =>
-      Effect.withSpan(`TrackingMore.${name}`, {
-        kind: "client",
-        captureStackTrace: false,
-        attributes: { "trackingmore.endpoint": endpoint.name, "trackingmore.key": transport.key }
-      })
-    const one = (carrierCode: string, trackingNumber: string, lang: ReadonlyArray<string> = []) =>
-      Endpoint.path(endpoints.get, { carrier_code: carrierCode, tracking_number: trackingNumber }, lang)
-
-    const createRaw = (input: Tracking.CreateTracking) =>
-      Effect.flatMap(validate.create(input, endpoints.create), (body) =>
-        transport.request({
-          endpoint: endpoints.create,
-          path: endpoints.create.path,
-          body,
-          response: Tracking.Tracking,
-          decode: Tracking.decodeTracking
-        }))
-
-    const getRaw = (
-      carrierCode: string,
-      trackingNumber: string,
-      getOptions: GetOptions = {}
-    ): Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError> =>
-      Effect.zipRight(
-        validate.ref(carrierCode, trackingNumber, endpoints.get),
-        transport.request({
-          endpoint: endpoints.get,
-          path: one(carrierCode, trackingNumber, getOptions.lang ? [getOptions.lang] : []),
-          response: Tracking.Tracking,
-          decode: Tracking.decodeTracking,
-          onNotRegistered: getOptions.register === true
-            ? () =>
-              createRaw({ trackingNumber, carrierCode }).pipe(
-                Effect.asVoid,
-                Effect.catchTag("TrackingAlreadyExists", () => Effect.void)
-              )
-            : undefined
-        })
-      )
-
-    const get: TrackingMoreClient["get"] = (carrierCode, trackingNumber, getOptions) =>
-      getRaw(carrierCode, trackingNumber, getOptions).pipe(span("get", endpoints.get))
-
-    const create: TrackingMoreClient["create"] = (input) =>
-      createRaw(input).pipe(
-        Effect.catchTag("TrackingAlreadyExists", () => getRaw(input.carrierCode, input.trackingNumber)),
-        span("create", endpoints.create)
-      )
-
-    const listRaw = (query: Tracking.ListQuery = {}) =>
-      query.numbers !== undefined && query.numbers.length > Endpoint.maxBatchSize
-        ? Effect.fail(validate.invalid(4012, `numbers: at most ${Endpoint.maxBatchSize} per call`, endpoints.list))
-        : transport.request({
-          endpoint: endpoints.list,
-          path: endpoints.list.path,
-          query: Tracking.listQueryParams(query),
-          response: Tracking.TrackingPage
-        })
-
-    const list: TrackingMoreClient["list"] = (query) => listRaw(query).pipe(span("list", endpoints.list))
-
-    const createMany: TrackingMoreClient["createMany"] = (items) =>
-      internalBatch.createMany({
-        batchSize,
-        encode: (input) => validate.create(input, endpoints.batch),
-        send: (body) =>
-          transport.request({
-            endpoint: endpoints.batch,
-            path: endpoints.batch.path,
-            body,
-            response: Tracking.BatchResult
-          }).pipe(span("batch", endpoints.batch)),
-        list: (numbers) => list({ numbers, limit: 200 })
-      }, items).pipe(
-        Effect.tap((outcomes) =>
-          Effect.annotateCurrentSpan({
-            "trackingmore.items": outcomes.length,
-            "trackingmore.created": outcomes.filter((o) => o._tag === "Created").length,
-            "trackingmore.existed": outcomes.filter((o) => o._tag === "Existed").length,
-            "trackingmore.failed": outcomes.filter((o) => o._tag === "Failed").length
-          })
-        ),
-        span("createMany", endpoints.batch)
-      )
-
-    // Answers that may or may not carry the tracking: decode it when they do, fetch it when they do not.
-    const trackingOr = (
-      data: unknown,
-      fallback: Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
-    ) => Either.match(Tracking.decodeTracking(data), { onLeft: () => fallback, onRight: Effect.succeed })
-
-    const update: TrackingMoreClient["update"] = (carrierCode, trackingNumber, changes) =>
-      Effect.gen(function*() {
-        yield* validate.ref(carrierCode, trackingNumber, endpoints.update)
-        const body = yield* encodeUpdate(changes, endpoints.update)
-        const data = yield* transport.request({
-          endpoint: endpoints.update,
-          path: one(carrierCode, trackingNumber),
-          body,
-          response: Schema.Unknown
-        })
-        return yield* trackingOr(data, getRaw(carrierCode, trackingNumber))
-      }).pipe(span("update", endpoints.update))
-
-    const del: TrackingMoreClient["delete"] = (carrierCode, trackingNumber) =>
-      Effect.zipRight(
-        validate.ref(carrierCode, trackingNumber, endpoints.delete),
-        transport.request({ endpoint: endpoints.delete, path: one(carrierCode, trackingNumber), response: Schema.Unknown })
-      ).pipe(Effect.asVoid, span("delete", endpoints.delete))
-
-    const updateMany: TrackingMoreClient["updateMany"] = (items) =>
-      bulk.sendInChunks(items, encodeUpdateItem, endpoints.updateMany, batchSize, (body) =>
-        transport.request({
-          endpoint: endpoints.updateMany,
-          path: endpoints.updateMany.path,
-          body,
-          response: Tracking.UpdateManyResult
-        })).pipe(Effect.map(bulk.mergeUpdates), span("updateMany", endpoints.updateMany))
-
-    const deleteMany: TrackingMoreClient["deleteMany"] = (items) =>
-      bulk.sendInChunks(items, encodeRef, endpoints.deleteMany, batchSize, (body) =>
-        transport.request({
-          endpoint: endpoints.deleteMany,
-          path: endpoints.deleteMany.path,
-          body,
-          response: Tracking.DeleteManyResult
-        })).pipe(Effect.map(bulk.mergeDeletes), span("deleteMany", endpoints.deleteMany))
-
-    const realtime: TrackingMoreClient["realtime"] = (input) =>
-      Effect.gen(function*() {
-        const body = yield* validate.create(input, endpoints.realtime)
-        const result = yield* transport.request({
-          endpoint: endpoints.realtime,
-          path: endpoints.realtime.path,
-          body,
-          response: Tracking.RealtimeResult
-        })
-        const first = result.items[0]
-        if (first === undefined) {
-          return yield* Effect.fail(
-            TrackingMoreError.malformed(
-              200,
-              "unexpected-shape",
-              "",
-              { method: endpoints.realtime.method, endpoint: endpoints.realtime.path },
-              "the realtime answer holds no tracking (data.items is empty)"
-            )
-          )
-        }
-        return first
-      }).pipe(span("realtime", endpoints.realtime))
-
-    const changeCarrier: TrackingMoreClient["changeCarrier"] = (carrierCode, trackingNumber, newCarrierCode) =>
-      Effect.gen(function*() {
-        yield* validate.ref(carrierCode, trackingNumber, endpoints.changeCarrier)
-        yield* validate.ref(newCarrierCode, trackingNumber, endpoints.changeCarrier)
-        const data = yield* transport.request({
-          endpoint: endpoints.changeCarrier,
-          path: endpoints.changeCarrier.path,
-          body: { tracking_number: trackingNumber, carrier_code: carrierCode, update_carrier_code: newCarrierCode },
-          response: Schema.Unknown
-        })
-        return yield* trackingOr(data, getRaw(newCarrierCode, trackingNumber))
-      }).pipe(span("changeCarrier", endpoints.changeCarrier))
-
-    const userInfo: TrackingMoreClient["userInfo"] = transport.request({
-      endpoint: endpoints.userInfo,
-      path: endpoints.userInfo.path,
-      response: Tracking.UserInfo
-    }).pipe(span("userInfo", endpoints.userInfo))
-
-    const statusCounts: TrackingMoreClient["statusCounts"] = (query = {}) =>
-      transport.request({
-        endpoint: endpoints.statusCounts,
-        path: endpoints.statusCounts.path,
-        query: Tracking.listQueryParams(query),
-        response: Tracking.StatusCounts
-      }).pipe(span("statusCounts", endpoints.statusCounts))
-
-    const carriers: TrackingMoreClient["carriers"] = transport.request({
-      endpoint: endpoints.carriers,
-      path: endpoints.carriers.path,
-      response: Schema.Array(Tracking.Carrier)
-    }).pipe(span("carriers", endpoints.carriers))
-
-    const detect: TrackingMoreClient["detect"] = (trackingNumber) =>
-      Effect.zipRight(
-        validate.trackingNumber(trackingNumber, endpoints.detect),
-        transport.request({
-          endpoint: endpoints.detect,
-          path: endpoints.detect.path,
-          body: { tracking_number: trackingNumber },
-          response: Schema.Array(Tracking.Carrier)
-        })
-      ).pipe(span("detect", endpoints.detect))
-
-    const pollUntilFinal: TrackingMoreClient["pollUntilFinal"] = (shipments, pollOptions) =>
-      internalPoll.pollUntilFinal((numbers) => list({ numbers, limit: 200 }), shipments, {
-        interval: Duration.decode(pollOptions?.interval ?? "5 minutes"),
-        deadline: pollOptions?.deadline === undefined ? undefined : Duration.decode(pollOptions.deadline)
-      })
-
-    return TrackingMoreClient.of({
-      create,
-      createMany,
-      get,
-      list,
-      update,
-      delete: del,
-      updateMany,
-      deleteMany,
-      realtime,
-      changeCarrier,
-      userInfo,
-      statusCounts,
-      carriers,
-      detect,
-      pollUntilFinal
-    })
-  })
+  Effect.map(internalClient.make(options), TrackingMoreClient.of)
 
 /**
  * The client as a layer; requires an `HttpClient` (e.g. `FetchHttpClient.layer` or `NodeHttpClient.layerUndici`).

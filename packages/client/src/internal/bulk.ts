@@ -24,20 +24,25 @@ export const sendInChunks = <T, R>(
 const sum = (values: ReadonlyArray<number | null | undefined>): number =>
   values.reduce<number>((total, value) => total + (value ?? 0), 0)
 
+/** The answers of the chunks of one call, added up: `count` is the endpoint's own counter (updated, deleted). */
+const combine = <R extends Tracking.UpdateManyResult | Tracking.DeleteManyResult>(
+  results: ReadonlyArray<R>,
+  count: (result: R) => number | null | undefined
+) => ({
+  submitted: sum(results.map((r) => r.submitted)),
+  count: sum(results.map(count)),
+  trackings: results.flatMap((r): ReadonlyArray<R["trackings"][number]> => r.trackings),
+  errors: results.flatMap((r) => r.errors)
+})
+
 /** The answers of the chunks of one `updateMany`, as one. */
-export const mergeUpdates = (results: ReadonlyArray<Tracking.UpdateManyResult>): Tracking.UpdateManyResult =>
-  new Tracking.UpdateManyResult({
-    submitted: sum(results.map((r) => r.submitted)),
-    updated: sum(results.map((r) => r.updated)),
-    trackings: results.flatMap((r) => r.trackings),
-    errors: results.flatMap((r) => r.errors)
-  })
+export const mergeUpdates = (results: ReadonlyArray<Tracking.UpdateManyResult>): Tracking.UpdateManyResult => {
+  const { count, ...merged } = combine(results, (r) => r.updated)
+  return new Tracking.UpdateManyResult({ ...merged, updated: count })
+}
 
 /** The answers of the chunks of one `deleteMany`, as one. */
-export const mergeDeletes = (results: ReadonlyArray<Tracking.DeleteManyResult>): Tracking.DeleteManyResult =>
-  new Tracking.DeleteManyResult({
-    submitted: sum(results.map((r) => r.submitted)),
-    deleted: sum(results.map((r) => r.deleted)),
-    trackings: results.flatMap((r) => r.trackings),
-    errors: results.flatMap((r) => r.errors)
-  })
+export const mergeDeletes = (results: ReadonlyArray<Tracking.DeleteManyResult>): Tracking.DeleteManyResult => {
+  const { count, ...merged } = combine(results, (r) => r.deleted)
+  return new Tracking.DeleteManyResult({ ...merged, deleted: count })
+}
