@@ -129,7 +129,9 @@ const importCommand = Command.make(
       Effect.catchTags({
         ConfigError: (error) => Effect.fail(environmentStop(error)),
         InvalidOption: (error) => Effect.fail(environmentStop(error))
-      })
+      }),
+      // The root of the import's trace: the client's spans (createMany, list, …) are its children.
+      Effect.withSpan("track import", { attributes: { "track.file": file } })
     )
 ).pipe(
   Command.withDescription("create the shipments of a CSV file in batches, then poll until every one is final")
@@ -169,7 +171,10 @@ const statusCommand = Command.make(
         })
       )
       yield* Console.log(lines.join("\n"))
-    })).pipe(Effect.catchTag("ConfigError", (error) => Effect.fail(environmentStop(error))))
+    })).pipe(
+      Effect.catchTag("ConfigError", (error) => Effect.fail(environmentStop(error))),
+      Effect.withSpan("track status", { attributes: { "track.number": number } })
+    )
 ).pipe(Command.withDescription("show one tracking with its events"))
 
 const track = Command.make("track").pipe(
