@@ -189,7 +189,7 @@ const doctor = Command.make(
           "",
           ...checks.map((check) =>
             Output.wrap(
-              `${check.ok ? paint.green("ok") : paint.red("✗ ")}  ${paint.bold(check.name)}: ${check.detail}`,
+              `${check.ok ? paint.green("ok") : paint.red("✗")} ${paint.bold(check.name)}: ${check.detail}`,
               { indent: 4, first: 0 }
             )
           ),
