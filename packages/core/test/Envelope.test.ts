@@ -11,6 +11,18 @@ const envelope = (code: number, message = "server text", data: unknown = { id: "
 
 const mirrorStatus = (code: number) => (code >= 1000 ? 400 : code)
 
+/** The error of a decode that must fail, or a failed assertion that shows what it gave instead. */
+const errorOf = <A>(result: Either.Either<A, TrackingMoreError.TrackingMoreError>): TrackingMoreError.TrackingMoreError => {
+  if (Either.isRight(result)) return assert.fail(`expected an error, got ${JSON.stringify(result.right)}`)
+  return result.left
+}
+
+/** The value of a decode that must succeed, or a failed assertion that shows the error instead. */
+const valueOf = <A>(result: Either.Either<A, TrackingMoreError.TrackingMoreError>): A => {
+  if (Either.isLeft(result)) return assert.fail(`expected a value, got ${result.left._tag}: ${result.left.message}`)
+  return result.right
+}
+
 describe("Envelope.decode", () => {
   describe("one case per catalogue row", () => {
     for (const entry of StatusCode.all) {
@@ -19,19 +31,15 @@ describe("Envelope.decode", () => {
           const status = mode === "mirror" ? mirrorStatus(entry.code) : 200
           const result = Envelope.decode({ status, headers: {}, body: envelope(entry.code) })
           if (entry.category === "success") {
-            assert.isTrue(Either.isRight(result))
-            if (Either.isRight(result)) {
-              assert.strictEqual(result.right.code, entry.code)
-              assert.deepStrictEqual(result.right.data, { id: "x" })
-            }
+            const decoded = valueOf(result)
+            assert.strictEqual(decoded.code, entry.code)
+            assert.deepStrictEqual(decoded.data, { id: "x" })
           } else {
-            assert.isTrue(Either.isLeft(result))
-            if (Either.isLeft(result)) {
-              assert.strictEqual(result.left._tag, entry.tag)
-              assert.strictEqual(result.left.code, entry.code)
-              assert.include(result.left.message, entry.meaning)
-              assert.include(result.left.message, "server text")
-            }
+            const error = errorOf(result)
+            assert.strictEqual(error._tag, entry.tag)
+            assert.strictEqual(error.code, entry.code)
+            assert.include(error.message, entry.meaning)
+            assert.include(error.message, "server text")
           }
         })
       }
@@ -39,48 +47,46 @@ describe("Envelope.decode", () => {
   })
 
   it("keeps an undocumented code as UnknownStatus", () => {
-    const result = Envelope.decode({ status: 200, headers: {}, body: envelope(4999) })
-    assert.isTrue(Either.isLeft(result) && result.left._tag === "UnknownStatus" && result.left.code === 4999)
+    const error = errorOf(Envelope.decode({ status: 200, headers: {}, body: envelope(4999) }))
+    assert.strictEqual(error._tag, "UnknownStatus")
+    assert.strictEqual(error.code, 4999)
   })
 
   it("reads bytes as well as text", () => {
     const result = Envelope.decode({ status: 200, headers: {}, body: new TextEncoder().encode(envelope(4017)) })
-    assert.isTrue(Either.isLeft(result) && result.left._tag === "TrackingNotFound")
+    assert.strictEqual(errorOf(result)._tag, "TrackingNotFound")
   })
 
   it("accepts a numeric string code", () => {
     const result = Envelope.decode({ status: 200, headers: {}, body: '{"meta":{"code":"4031"}}' })
-    assert.isTrue(Either.isLeft(result) && result.left._tag === "NotRegistered")
+    assert.strictEqual(errorOf(result)._tag, "NotRegistered")
   })
 
   describe("no usable JSON", () => {
     it("an HTML 502 page is MalformedResponse with the status and an excerpt", () => {
       const body = `<html><body>502 Bad Gateway${"x".repeat(2000)}</body></html>`
-      const result = Envelope.decode({ status: 502, headers: {}, body, method: "GET", endpoint: "/trackings/get" })
-      assert.isTrue(Either.isLeft(result))
-      if (Either.isLeft(result) && result.left._tag === "MalformedResponse") {
-        assert.strictEqual(result.left.code, 502)
-        assert.strictEqual(result.left.kind, "html")
-        assert.strictEqual(result.left.reason, "HTML instead of JSON")
-        assert.strictEqual(result.left.bodyExcerpt.length, 512)
-        assert.include(result.left.message, "GET /trackings/get")
-      } else {
-        assert.fail("expected MalformedResponse")
-      }
+      const error = errorOf(Envelope.decode({ status: 502, headers: {}, body, method: "GET", endpoint: "/trackings/get" }))
+      assert.strictEqual(error._tag, "MalformedResponse")
+      if (error._tag !== "MalformedResponse") return
+      assert.strictEqual(error.code, 502)
+      assert.strictEqual(error.kind, "html")
+      assert.strictEqual(error.reason, "HTML instead of JSON")
+      assert.strictEqual(error.bodyExcerpt.length, 512)
+      assert.include(error.message, "GET /trackings/get")
     })
 
     it("truncated JSON and an empty body are MalformedResponse", () => {
-      for (const [body, kind] of [['{"meta":{"code":200},"da', "invalid-json"], ["", "empty"], ['{"data":1}', "no-envelope"]]) {
-        const result = Envelope.decode({ status: 200, headers: {}, body: body! })
-        assert.isTrue(Either.isLeft(result) && result.left._tag === "MalformedResponse" && result.left.kind === kind)
+      for (const [body, kind] of [['{"meta":{"code":200},"da', "invalid-json"], ["", "empty"], ['{"data":1}', "no-envelope"]] as const) {
+        const error = errorOf(Envelope.decode({ status: 200, headers: {}, body }))
+        assert.strictEqual(error._tag, "MalformedResponse")
+        assert.strictEqual(error._tag === "MalformedResponse" && error.kind, kind)
       }
     })
 
     for (const status of [401, 403, 404, 405, 409, 429, 500, 503]) {
       it(`a bare HTTP ${status} maps to its catalogue error`, () => {
-        const result = Envelope.decode({ status, headers: {}, body: "nope" })
-        assert.isTrue(Either.isLeft(result))
-        if (Either.isLeft(result)) assert.strictEqual(result.left._tag, StatusCode.lookup(status)!.tag)
+        const error = errorOf(Envelope.decode({ status, headers: {}, body: "nope" }))
+        assert.strictEqual(error._tag, StatusCode.lookup(status)!.tag)
       })
     }
   })
@@ -113,10 +119,9 @@ describe("Envelope.decode", () => {
     // Untyped callers can hand anything over: the type is cast away on purpose.
     const decodeAny = (response: unknown) => Envelope.decode(response as Envelope.RawResponse)
     const left = (response: unknown): TrackingMoreError.TrackingMoreError => {
-      const result = decodeAny(response)
-      if (Either.isRight(result)) return assert.fail(`expected an error, got ${JSON.stringify(result.right)}`)
-      assert.isTrue(TrackingMoreError.isTrackingMoreError(result.left))
-      return result.left
+      const error = errorOf(decodeAny(response))
+      assert.isTrue(TrackingMoreError.isTrackingMoreError(error), `expected a TrackingMoreError, got ${String(error)}`)
+      return error
     }
     const malformed = (response: unknown): TrackingMoreError.MalformedResponse => {
       const error = left(response)
@@ -170,7 +175,7 @@ describe("Envelope.decode", () => {
       const error = malformed(withBody(""))
       assert.strictEqual(error.code, 0)
       assert.strictEqual(error.kind, "empty")
-      assert.isTrue(Either.isRight(decodeAny(withBody(envelope(200)))))
+      assert.strictEqual(valueOf(decodeAny(withBody(envelope(200)))).code, 200)
     })
 
     it("a status that is not a safe integer is status 0", () => {
@@ -420,8 +425,9 @@ describe("Envelope.decode", () => {
       ),
       fc.constantFrom(401, 403, 404, 405, 409, 429, 500, 503)
     ], ([json, status]) => {
-      const result = Envelope.decode({ status, headers: {}, body: JSON.stringify(json) })
-      return Either.isLeft(result) && result.left._tag === StatusCode.lookup(status)!.tag && result.left.code === status
+      const error = errorOf(Envelope.decode({ status, headers: {}, body: JSON.stringify(json) }))
+      assert.strictEqual(error._tag, StatusCode.lookup(status)!.tag)
+      assert.strictEqual(error.code, status)
     }, { fastCheck: { numRuns: 500 } })
   })
 })

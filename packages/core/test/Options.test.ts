@@ -10,9 +10,14 @@ const leftOf = <A>(either: Either.Either<A, Options.InvalidOption>): Options.Inv
   return either.left
 }
 
+const rightOf = <A>(either: Either.Either<A, Options.InvalidOption>): A => {
+  if (Either.isLeft(either)) return assert.fail(`expected a value, got ${either.left.message}`)
+  return either.right
+}
+
 describe("Options.duration", () => {
   it("accepts every documented form", () => {
-    const ok = (input: unknown) => Either.getOrThrow(Options.duration("d", input))
+    const ok = (input: unknown) => rightOf(Options.duration("d", input))
     assert.deepStrictEqual(ok("30 seconds"), Duration.seconds(30))
     assert.deepStrictEqual(ok("1.5 seconds"), Duration.millis(1500))
     assert.deepStrictEqual(ok("1 minute"), Duration.minutes(1))
@@ -34,7 +39,7 @@ describe("Options.duration", () => {
 
   it("takes Infinity only where allowed, zero unless refused", () => {
     assert.match(leftOf(Options.duration("window", Infinity)).message, /^window must be finite/)
-    assert.isTrue(Either.isRight(Options.duration("deadline", Infinity, { allowInfinite: true })))
+    assert.deepStrictEqual(rightOf(Options.duration("deadline", Infinity, { allowInfinite: true })), Duration.infinity)
     assert.match(leftOf(Options.duration("window", "0 millis", { allowZero: false })).message, /longer than zero/)
   })
 
@@ -47,7 +52,7 @@ describe("Options.duration", () => {
 
 describe("Options.integer and knownKeys", () => {
   it("checks whole numbers in range", () => {
-    assert.strictEqual(Either.getOrThrow(Options.integer("batchSize", 40, { min: 1, max: 40 })), 40)
+    assert.strictEqual(rightOf(Options.integer("batchSize", 40, { min: 1, max: 40 })), 40)
     for (const bad of [0, 41, NaN, 1.5, "10", undefined, Infinity]) {
       const error = leftOf(Options.integer("batchSize", bad, { min: 1, max: 40 }))
       assert.strictEqual(error.option, "batchSize")
@@ -72,8 +77,8 @@ describe("Policy.validate", () => {
       billingHalt: "1 hour",
       deadline: Infinity
     } as const
-    assert.deepStrictEqual(Either.getOrThrow(Policy.validate(options)), Policy.config(options))
-    assert.deepStrictEqual(Either.getOrThrow(Policy.validate(undefined)), Policy.defaults)
+    assert.deepStrictEqual(rightOf(Policy.validate(options)), Policy.config(options))
+    assert.deepStrictEqual(rightOf(Policy.validate(undefined)), Policy.defaults)
   })
 
   it("names the first field that cannot work, with the caller's prefix", () => {

@@ -19,7 +19,7 @@ describe("TrackingMoreError", () => {
       const error = TrackingMoreError.fromCode(entry.code)
       assert.strictEqual(error._tag, entry.tag)
       assert.strictEqual(error.code, entry.code)
-      assert.isTrue(error instanceof TrackingMoreError.classes[error._tag as StatusCode.CodeErrorTag])
+      assert.instanceOf<unknown>(error, TrackingMoreError.classes[error._tag as StatusCode.CodeErrorTag])
       assert.isTrue(TrackingMoreError.isTrackingMoreError(error))
     }
   })
@@ -49,6 +49,8 @@ describe("TrackingMoreError", () => {
     for (const error of errors) {
       const decoded = roundTrip(error)
       assert.strictEqual(decoded._tag, error._tag)
+      // The fields first, for a diff when one is lost; then Equal, the equality users rely on.
+      assert.deepStrictEqual(decoded, error)
       assert.isTrue(Equal.equals(decoded, error), `${error._tag} round-trips`)
       assert.isTrue(TrackingMoreError.isTrackingMoreError(decoded))
     }
