@@ -31,7 +31,8 @@ describe("createMany", () => {
         assert.deepStrictEqual(CreateOutcome.summarize(outcomes), { created: 100, existed: 0, failed: 0 })
         outcomes.forEach((outcome, i) => assert.strictEqual(outcome.input, input[i]))
         for (const outcome of outcomes) {
-          assert.isTrue(outcome._tag === "Created" && outcome.tracking.trackingNumber === outcome.input.trackingNumber)
+          assert.strictEqual(outcome._tag, "Created")
+          if (outcome._tag === "Created") assert.strictEqual(outcome.tracking.trackingNumber, outcome.input.trackingNumber)
         }
       })))
 
@@ -59,8 +60,10 @@ describe("createMany", () => {
           "Failed"
         ])
         const [empty, badCarrier] = outcomes.slice(10)
-        assert.isTrue(empty?._tag === "Failed" && empty.error._tag === "TrackingNumberRequired")
-        assert.isTrue(badCarrier?._tag === "Failed" && badCarrier.error._tag === "InvalidCarrierCode")
+        assert.strictEqual(empty?._tag, "Failed")
+        if (empty?._tag === "Failed") assert.strictEqual(empty.error._tag, "TrackingNumberRequired")
+        assert.strictEqual(badCarrier?._tag, "Failed")
+        if (badCarrier?._tag === "Failed") assert.strictEqual(badCarrier.error._tag, "InvalidCarrierCode")
         // the empty number was never sent: the last batch carried 11 items
         assert.strictEqual(batchCalls().at(-1)?.code, 200)
       })))
@@ -96,7 +99,8 @@ describe("createMany", () => {
         const outcomes = yield* client.createMany(items(50, "POOR"))
         assert.strictEqual(outcomes.length, 50)
         for (const outcome of outcomes) {
-          assert.isTrue(outcome._tag === "Failed" && outcome.error._tag === "InsufficientBalance")
+          assert.strictEqual(outcome._tag, "Failed")
+          if (outcome._tag === "Failed") assert.strictEqual(outcome.error._tag, "InsufficientBalance")
         }
         // the second chunk may already be in flight when the first answer halts the key
         assert.isAtMost(batchCalls().length, 2)
@@ -120,7 +124,7 @@ describe("other endpoints", () => {
         const moved = yield* client.changeCarrier("ups", "UPS00000001", "fedex")
         assert.strictEqual(moved.carrierCode, "fedex")
         const candidates = yield* client.detect("1Z9999W99999999999")
-        assert.isTrue(candidates.some((c) => c.code === "ups"))
+        assert.include(candidates.map((c) => c.code), "ups")
         const many = yield* client.updateMany([
           { trackingNumber: "UPS00000001", carrierCode: "fedex", title: "boots" },
           { trackingNumber: "UPS00000002", carrierCode: "fedex", title: "none" }

@@ -1,7 +1,6 @@
 import { afterAll, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
 import type { Simulator } from "@trackingmore-effect/simulator"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import { clientLayer, simMs, startSimulator, use } from "./utils/sim.js"
 
 let sim: Simulator.SimulatorServer
@@ -66,41 +65,41 @@ describe("the path of one call against the simulator", () => {
   it.live("re-poll without register gives up with NotRegistered after the configured re-polls", () =>
     use(clientLayer(sim), (client) =>
       Effect.gen(function*() {
-        const result = yield* Effect.either(client.get("ups", "1Z0000W00000000000"))
-        assert.isTrue(Either.isLeft(result) && result.left._tag === "NotRegistered")
+        const error = yield* Effect.flip(client.get("ups", "1Z0000W00000000000"))
+        assert.strictEqual(error._tag, "NotRegistered")
         assert.strictEqual(requestsTo("get").length, 6)
       })))
 
   it.live("halt: 4001 halts the key, the next call fails without a request", () =>
     use(clientLayer(sim, "not-a-known-key"), (client) =>
       Effect.gen(function*() {
-        const first = yield* Effect.either(client.carriers)
-        assert.isTrue(Either.isLeft(first) && first.left._tag === "InvalidApiKey")
+        const first = yield* Effect.flip(client.carriers)
+        assert.strictEqual(first._tag, "InvalidApiKey")
         assert.strictEqual(sim.counters().total, 1)
-        const second = yield* Effect.either(client.get("dhl", "DHL1234567"))
-        assert.isTrue(Either.isLeft(second) && second.left._tag === "InvalidApiKey")
+        const second = yield* Effect.flip(client.get("dhl", "DHL1234567"))
+        assert.strictEqual(second._tag, "InvalidApiKey")
         assert.strictEqual(sim.counters().total, 1)
       })))
 
   it.live("fail: 4014 fails at once after exactly one request", () =>
     use(clientLayer(sim), (client) =>
       Effect.gen(function*() {
-        const result = yield* Effect.either(client.get("dhl", "ab"))
-        assert.isTrue(Either.isLeft(result) && result.left._tag === "InvalidTrackingNumber")
+        const error = yield* Effect.flip(client.get("dhl", "ab"))
+        assert.strictEqual(error._tag, "InvalidTrackingNumber")
         assert.strictEqual(sim.counters().total, 1)
       })))
 
   it.live("invalid input fails with a typed error and sends nothing", () =>
     use(clientLayer(sim), (client) =>
       Effect.gen(function*() {
-        const empty = yield* Effect.either(client.create({ trackingNumber: " ", carrierCode: "dhl" }))
-        assert.isTrue(Either.isLeft(empty) && empty.left._tag === "TrackingNumberRequired")
-        const noCarrier = yield* Effect.either(client.get("", "DHL1234567"))
-        assert.isTrue(Either.isLeft(noCarrier) && noCarrier.left._tag === "InvalidCarrierCode")
-        const tooMany = yield* Effect.either(
+        const empty = yield* Effect.flip(client.create({ trackingNumber: " ", carrierCode: "dhl" }))
+        assert.strictEqual(empty._tag, "TrackingNumberRequired")
+        const noCarrier = yield* Effect.flip(client.get("", "DHL1234567"))
+        assert.strictEqual(noCarrier._tag, "InvalidCarrierCode")
+        const tooMany = yield* Effect.flip(
           client.list({ numbers: Array.from({ length: 41 }, (_, i) => `NUM${i}00000`) })
         )
-        assert.isTrue(Either.isLeft(tooMany) && tooMany.left._tag === "InvalidRequest")
+        assert.strictEqual(tooMany._tag, "InvalidRequest")
         assert.strictEqual(sim.counters().total, 0)
       })))
 
@@ -165,9 +164,9 @@ describe("the path of one call against the simulator", () => {
       Effect.gen(function*() {
         yield* client.create({ trackingNumber: "DHL7654321", carrierCode: "dhl" })
         sim.setFaults({ scripted: { delete: ["reset"] } })
-        const result = yield* Effect.either(client.delete("dhl", "DHL7654321"))
-        assert.isTrue(Either.isLeft(result) && result.left._tag === "TransportError")
-        assert.isTrue(Either.isLeft(result) && result.left._tag === "TransportError" && result.left.kind === "reset")
+        const error = yield* Effect.flip(client.delete("dhl", "DHL7654321"))
+        assert.strictEqual(error._tag, "TransportError")
+        if (error._tag === "TransportError") assert.strictEqual(error.kind, "reset")
         assert.strictEqual(requestsTo("delete").length, 1)
       })))
 
@@ -175,7 +174,7 @@ describe("the path of one call against the simulator", () => {
     use(clientLayer(sim), (client) =>
       Effect.gen(function*() {
         sim.setMode("mirror")
-        const result = yield* Effect.either(client.update("dhl", "DHL0000001", { title: "x" }))
-        assert.isTrue(Either.isLeft(result) && result.left._tag === "TrackingNotFound")
+        const error = yield* Effect.flip(client.update("dhl", "DHL0000001", { title: "x" }))
+        assert.strictEqual(error._tag, "TrackingNotFound")
       })))
 })
