@@ -2,7 +2,6 @@ import { describe, expect, it } from "@effect/vitest"
 import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import { afterAll } from "vitest"
@@ -92,7 +91,7 @@ describe("RedisGate.list without Redis", () => {
   it.scopedLive("fails with RedisUnavailable instead of answering as if no key had state", () =>
     Effect.gen(function*() {
       const redis = yield* RedisConnection.make({ url: "redis://127.0.0.1:1", prefix })
-      const exit = yield* Effect.exit(RedisGate.list.pipe(Effect.provideService(RedisConnection.RedisConnection, redis)))
-      expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error._tag).toBe("RedisUnavailable")
+      const error = yield* Effect.flip(RedisGate.list.pipe(Effect.provideService(RedisConnection.RedisConnection, redis)))
+      expect(error._tag).toBe("RedisUnavailable")
     }).pipe(Logger.withMinimumLogLevel(LogLevel.None)))
 })
