@@ -13,7 +13,8 @@ import { cleanup, lines, oneSentence, redisAvailable, redisUrl, trackingmore, un
 
 const available = await redisAvailable()
 const prefix = uniquePrefix("gate")
-afterAll(() => cleanup(prefix))
+const timedPrefix = uniquePrefix("gate-timed")
+afterAll(() => Promise.all([cleanup(prefix), cleanup(timedPrefix)]))
 
 const apiKey = "sim-key-1"
 const env = { REDIS_URL: redisUrl, REDIS_PREFIX: prefix, TRACKINGMORE_API_KEY: apiKey }
@@ -28,7 +29,7 @@ interface StatusJson {
   }>
 }
 
-describe.skipIf(!available)("trackingmore gate, against the real Redis and a real client", () => {
+describe.skipIf(!available).concurrent("trackingmore gate, against the real Redis and a real client", () => {
   it.scopedLive("a client's 429 shows as its key's cooldown; halt stops the client's calls unsent; reset lets them go", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator.start({ faults: { scripted: { userInfo: ["429"] } } })
@@ -87,7 +88,10 @@ describe.skipIf(!available)("trackingmore gate, against the real Redis and a rea
 
   it.live("a timed halt, and a prefix without any gate", () =>
     Effect.gen(function*() {
-      const timed = yield* trackingmore(["gate", "halt", "00000000000000aa", "--reason", "migration", "--for", "30m"], env)
+      const timed = yield* trackingmore(["gate", "halt", "00000000000000aa", "--reason", "migration", "--for", "30m"], {
+        ...env,
+        REDIS_PREFIX: timedPrefix
+      })
       expect(timed.code).toBe(0)
       expect(lines(timed.stdout)[0]).toMatch(/^00000000000000aa is halted until \S+Z \(in (29m 59s|30m)\) by Forbidden/)
       const empty = yield* trackingmore(["gate", "status"], { ...env, REDIS_PREFIX: uniquePrefix("empty") })
@@ -110,7 +114,7 @@ describe.skipIf(!available)("trackingmore gate, against the real Redis and a rea
     }), 60_000)
 })
 
-describe("trackingmore gate without Redis", () => {
+describe.concurrent("trackingmore gate without Redis", () => {
   it.live("Redis unreachable: one sentence naming the URL, exit code 1", () =>
     Effect.gen(function*() {
       const run = yield* trackingmore(["gate", "status"], { REDIS_URL: "redis://:secret@127.0.0.1:1" })

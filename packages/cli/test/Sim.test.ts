@@ -6,7 +6,7 @@ import { lines, oneSentence, packageDir, trackingmore } from "./utils.js"
 describe.concurrent("trackingmore sim", () => {
   it.live("starts the simulator with its bin's flags, serves the API, and stops on SIGTERM with exit code 0", () =>
     Effect.async<void, Error>((resume) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "src/bin.ts", "sim", "--port", "0", "--time-scale", "0.01", "--control"], {
+      const child = spawn(process.execPath, ["dist/bin.js", "sim", "--port", "0", "--time-scale", "0.01", "--control"], {
         cwd: packageDir
       })
       let out = ""

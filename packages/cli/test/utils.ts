@@ -1,6 +1,6 @@
 /**
- * `trackingmore` as a user runs it: the command line in a child process (the sources through tsx, so that a
- * test never runs a stale build), with its exit code and the exact text it prints.
+ * `trackingmore` as a user runs it: `node dist/bin.js` in a child process (built from the sources before the
+ * tests, see `build.ts`), with its exit code and the exact text it prints.
  */
 import * as Effect from "effect/Effect"
 import { spawn } from "node:child_process"
@@ -25,7 +25,7 @@ export const trackingmore = (
   env: Readonly<Record<string, string>> = {}
 ): Effect.Effect<Run> =>
   Effect.async<Run>((resume) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/bin.ts", ...args], {
+    const child = spawn(process.execPath, ["dist/bin.js", ...args], {
       cwd: packageDir,
       env: { ...baseEnv, ...env }
     })
