@@ -4,7 +4,6 @@
  *
  * @since 0.1.0
  */
-import * as Policy from "@trackingmore-effect/core/Policy"
 import * as StatusCode from "@trackingmore-effect/core/StatusCode"
 import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
 import * as Advice from "./Advice.js"
@@ -214,14 +213,6 @@ const explainTag = (tag: OtherTag): Explanation => {
     you: advice.you
   }
 }
-
-/**
- * The policy whose decisions `explain` and `codes` show.
- *
- * @since 0.1.0
- * @category catalogue
- */
-export const policy: Policy.PolicyConfig = Policy.defaults
 
 const distance = (a: string, b: string): number => {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j)
