@@ -88,11 +88,20 @@ const setUp = async (scenario: Scenario, index: number): Promise<Installed> => {
     ["prefer-offline=true", "fund=false", "audit=false", "update-notifier=false", ""].join("\n")
   )
   if (scenario.manager === "yarn") {
-    // Yarn asks the registry npm is set up for; its packages stay in Yarn's global cache between runs.
-    const registry = (await run("npm", ["config", "get", "registry"], dir, 30_000)).stdout.trim()
+    // Yarn asks the registry npm is set up for, trusting the certificates npm trusts (a machine behind a TLS
+    // proxy has its CA in npm's `cafile`); its packages stay in Yarn's global cache between runs.
+    const npmConfig = async (key: string) => (await run("npm", ["config", "get", key], dir, 30_000)).stdout.trim()
+    const registry = await npmConfig("registry")
+    const cafile = await npmConfig("cafile")
     await Fs.writeFile(
       Path.join(dir, ".yarnrc.yml"),
-      [`nodeLinker: node-modules`, `npmRegistryServer: ${JSON.stringify(registry)}`, `enableTelemetry: false`, ""].join("\n")
+      [
+        `nodeLinker: node-modules`,
+        `npmRegistryServer: ${JSON.stringify(registry)}`,
+        ...(cafile === "" || cafile === "null" || cafile === "undefined" ? [] : [`httpsCaFilePath: ${JSON.stringify(cafile)}`]),
+        `enableTelemetry: false`,
+        ""
+      ].join("\n")
     )
     await Fs.writeFile(Path.join(dir, "yarn.lock"), "")
   }
