@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const toolDir = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const repoDir = Path.resolve(toolDir, "../..")
-const packageNames = ["core", "client", "promise", "redis", "simulator"] as const
+const packageNames = ["core", "client", "promise", "redis", "simulator", "cli"] as const
 type PackageName = (typeof packageNames)[number]
 
 interface Run {
@@ -170,14 +170,21 @@ describe.each(packageNames)("@trackingmore-effect/%s", (name) => {
     const sources = (await Fs.readdir(Path.join(repoDir, "packages", name, "src")))
       .filter((file) => file.endsWith(".ts") && file !== "index.ts" && file !== "bin.ts")
       .map((file) => `./${file.slice(0, -".ts".length)}`)
-    const expected = name === "promise" ? [".", "./package.json"] : [".", ...sources, "./package.json"]
+    // The command line is a bin: no module of it is public.
+    const expected = name === "promise"
+      ? [".", "./package.json"]
+      : name === "cli"
+      ? ["./package.json"]
+      : [".", ...sources, "./package.json"]
     expect(keys.sort()).toEqual(expected.sort())
   })
 
   it("says whether its modules do something at load", () => {
     const { manifest } = get(name)
-    // Only the simulator's command-line entry starts something when loaded.
-    expect(manifest.sideEffects).toEqual(name === "simulator" ? ["./dist/bin.js"] : false)
+    // Only the command-line entries (the simulator's, the cli's) start something when loaded.
+    expect(manifest.sideEffects).toEqual(name === "simulator" || name === "cli" ? ["./dist/bin.js"] : false)
+    const bin = (manifest.bin ?? {}) as Record<string, string>
+    for (const target of Object.values(bin)) expect(get(name).files).toContain(target.replace(/^\.\//, ""))
   })
 })
 
