@@ -12,6 +12,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { Endpoint, RateGroup } from "./Endpoint.js"
 import type { FaultOptions, ScriptedFault } from "./Fault.js"
+import type * as Webhooks from "./Webhooks.js"
 import { effectiveTimeScale } from "./internal/engine.js"
 import * as internal from "./internal/http.js"
 import * as rateLimit from "./internal/rateLimit.js"
@@ -92,6 +93,8 @@ export interface Options {
   readonly startTime?: number
   /** log entries kept, oldest dropped first (default 100000) */
   readonly logLimit?: number
+  /** push signed updates to these URLs on every status change (default: no pushes); see `Webhooks` */
+  readonly webhooks?: Webhooks.Options
 }
 
 /**
@@ -174,6 +177,16 @@ export interface SimulatorHandle {
   readonly now: () => number
   /** back to the state right after start: options as given, empty store, log, counters, buckets and penalties */
   readonly reset: () => void
+  /** every webhook delivery so far, with its attempts, oldest first */
+  readonly deliveries: () => ReadonlyArray<Webhooks.Delivery>
+  /** webhook deliveries by state, and attempts */
+  readonly webhookCounts: () => Webhooks.Counts
+  /**
+   * Starts pushing to `webhooks.urls` (trackings created from now on are followed from their creation, the others
+   * from now on), or stops pushing with `undefined`; the deliveries so far stay. Throws on a URL that is not
+   * `http:` on loopback (unless `allowRemote`) or on more than 4 URLs.
+   */
+  readonly setWebhooks: (webhooks: Webhooks.Options | undefined) => void
 }
 
 /**

@@ -4,6 +4,7 @@
  *
  * ```
  * trackingmore-simulator --port 4000 --seed 1 --time-scale 0.01 --mode mirror --faults reset:0.05,503:0.05 --control
+ * trackingmore-simulator --webhook-url http://127.0.0.1:3000/hook --webhook-email me@example.com --webhook-faults duplicate:0.1
  * ```
  *
  * @since 0.1.0
@@ -11,6 +12,7 @@
 import { parseArgs } from "node:util"
 import * as Fault from "./Fault.js"
 import type { Mode, Options } from "./Simulator.js"
+import type * as Webhooks from "./Webhooks.js"
 import { startServer } from "./Simulator.js"
 
 const usage = `usage: trackingmore-simulator [options]
@@ -27,6 +29,10 @@ const usage = `usage: trackingmore-simulator [options]
   --burst <n>           token-bucket capacity of every group (default: rate + 1)
   --step <s>            simulated seconds per lifecycle step (default 1800)
   --control             serve /_control/*
+  --webhook-url <url>   push status changes to this loopback http URL (repeat for up to 4)
+  --webhook-email <e>   the account email, key of the pushes' signature (required with --webhook-url)
+  --webhook-faults <s>  push faults, e.g. duplicate:0.1,out-of-order:0.1,bad-signature:0.05
+  --webhook-timeout-ms <ms>  real ms a push may take (default 5000)
   --help`
 
 const num = (name: string, value: string | undefined): number | undefined => {
@@ -34,6 +40,27 @@ const num = (name: string, value: string | undefined): number | undefined => {
   const n = Number(value)
   if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got "${value}"`)
   return n
+}
+
+const webhookFaultNames: Readonly<Record<string, keyof Webhooks.Faults>> = {
+  duplicate: "duplicate",
+  "out-of-order": "outOfOrder",
+  "bad-signature": "badSignature"
+}
+
+/** `duplicate:0.1,out-of-order:0.2` → `{ duplicate: 0.1, outOfOrder: 0.2 }`. */
+const webhookFaults = (spec: string): Webhooks.Faults => {
+  const faults: { -readonly [K in keyof Webhooks.Faults]: number } = {}
+  for (const part of spec.split(",")) {
+    const [name = "", rate = ""] = part.split(":")
+    const key = webhookFaultNames[name.trim()]
+    const n = Number(rate)
+    if (key === undefined || rate.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) {
+      throw new Error(`--webhook-faults: "${part}" is not duplicate|out-of-order|bad-signature:<rate 0..1>`)
+    }
+    faults[key] = n
+  }
+  return faults
 }
 
 const main = async (): Promise<void> => {
@@ -52,6 +79,10 @@ const main = async (): Promise<void> => {
       burst: { type: "string" },
       step: { type: "string" },
       control: { type: "boolean" },
+      "webhook-url": { type: "string", multiple: true },
+      "webhook-email": { type: "string" },
+      "webhook-faults": { type: "string" },
+      "webhook-timeout-ms": { type: "string" },
       help: { type: "boolean" }
     }
   })
@@ -70,6 +101,16 @@ const main = async (): Promise<void> => {
   const list = num("rate-list", values["rate-list"])
   const burst = num("burst", values.burst)
   const step = num("step", values.step)
+  const urls = values["webhook-url"] ?? []
+  const email = values["webhook-email"]
+  if (urls.length > 0 && email === undefined) throw new Error("--webhook-url needs --webhook-email")
+  const timeoutMs = num("webhook-timeout-ms", values["webhook-timeout-ms"])
+  const webhooks: Webhooks.Options | undefined = urls.length === 0 || email === undefined ? undefined : {
+    urls,
+    email,
+    ...(values["webhook-faults"] === undefined ? {} : { faults: webhookFaults(values["webhook-faults"]) }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs })
+  }
   const options: Options = {
     ...(port === undefined ? {} : { port }),
     ...(values.host === undefined ? {} : { host: values.host }),
@@ -78,6 +119,7 @@ const main = async (): Promise<void> => {
     ...(mode === undefined ? {} : { mode: mode as Mode }),
     ...(step === undefined ? {} : { lifecycleStepSeconds: step }),
     control: values.control === true,
+    ...(webhooks === undefined ? {} : { webhooks }),
     rateLimits: {
       ...(rate === undefined ? {} : { default: rate }),
       ...(realtime === undefined ? {} : { realtime }),
@@ -92,7 +134,8 @@ const main = async (): Promise<void> => {
   const server = await startServer(options)
   console.log(`trackingmore-simulator listening on ${server.baseUrl}`)
   console.log(`keys: ${server.keys.join(", ")}`)
-  if (options.control === true) console.log(`control: ${server.origin}/_control/{log,counters,state,scenario,reset,advance}`)
+  if (webhooks !== undefined) console.log(`webhooks: pushing status changes to ${webhooks.urls.join(", ")}`)
+  if (options.control === true) console.log(`control: ${server.origin}/_control/{log,counters,state,scenario,reset,advance,webhooks}`)
   let stopping = false
   const stop = (): void => {
     if (stopping) return

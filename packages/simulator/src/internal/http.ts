@@ -9,6 +9,7 @@ import type { ScriptedFault } from "../Fault.js"
 import type { Mode, Options, SimulatorServer } from "../Simulator.js"
 import { control, controlPrefix } from "./control.js"
 import { Engine } from "./engine.js"
+import { Pusher } from "./pusher.js"
 import type { Result } from "./result.js"
 import { fail } from "./result.js"
 import type { Route } from "./router.js"
@@ -45,6 +46,8 @@ const notFound: Route = { _tag: "miss", code: 404 }
 
 export const startServer = async (options: Options): Promise<SimulatorServer> => {
   const engine = new Engine(options)
+  // Checks the webhook URLs before listening: a bad one fails the start.
+  const pusher = new Pusher(engine, options.webhooks)
   const controlOn = options.control === true
   const sockets = new Set<Socket>()
   const timers = new Set<ReturnType<typeof setTimeout>>()
@@ -66,7 +69,7 @@ export const startServer = async (options: Options): Promise<SimulatorServer> =>
     if (isControl) {
       const body = method === "GET" ? "" : await readBody(req)
       if (controlOn) {
-        const reply = control(engine, method, pathname, body)
+        const reply = control(engine, pusher, method, pathname, body)
         return sendJson(res, reply.status, JSON.stringify(reply.body))
       }
     }
@@ -164,7 +167,10 @@ export const startServer = async (options: Options): Promise<SimulatorServer> =>
   server.on("clientError", (_err, socket) => socket.destroy())
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
+    server.once("error", (error) => {
+      pusher.close()
+      reject(error)
+    })
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
       server.off("error", reject)
       resolve()
@@ -178,6 +184,7 @@ export const startServer = async (options: Options): Promise<SimulatorServer> =>
   const close = (): Promise<void> => {
     if (closed !== undefined) return closed
     closing = true
+    pusher.close()
     for (const timer of timers) clearTimeout(timer)
     timers.clear()
     closed = new Promise<void>((resolve) => {
@@ -204,9 +211,16 @@ export const startServer = async (options: Options): Promise<SimulatorServer> =>
     scenario: (s) => engine.scenario(s),
     advance: (ms) => {
       engine.offset += ms
+      pusher.tick()
     },
     now: () => engine.now(),
-    reset: () => engine.reset(),
+    reset: () => {
+      engine.reset()
+      pusher.reset(options.webhooks)
+    },
+    deliveries: () => pusher.deliveries(),
+    webhookCounts: () => pusher.counts(),
+    setWebhooks: (webhooks) => pusher.configure(webhooks),
     close
   }
 }
