@@ -11,3 +11,5 @@ export * as CreateOutcome from "./CreateOutcome.js"
 export * as Tracking from "./Tracking.js"
 /** @since 0.1.0 */
 export * as TrackingMoreClient from "./TrackingMoreClient.js"
+/** @since 0.3.0 */
+export * as Webhook from "./Webhook.js"
