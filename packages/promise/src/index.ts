@@ -9,6 +9,8 @@
 export * from "./Client.js"
 /** @since 0.1.0 */
 export * from "./TrackingMoreError.js"
+/** @since 0.3.0 */
+export * from "./Webhook.js"
 /**
  * The request and response types (`Tracking`, `CreateTracking`, `ListQuery`, …) as plain interfaces, the shapes
  * of the schemas of `@trackingmore-effect/client`.
