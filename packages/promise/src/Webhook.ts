@@ -249,13 +249,14 @@ const internalError = JSON.stringify({ error: "InternalError", message: "The upd
  * @category webhooks
  * @example
  * ```ts
- * import { createServer } from "node:http"
  * import { webhookHandler } from "@trackingmore-effect/promise"
  *
- * const handler = webhookHandler({ email: process.env.TRACKINGMORE_EMAIL ?? "" }, async (tracking) => {
+ * // an Express app (`http.createServer(handler)` takes the handler as well)
+ * declare const app: { post: (path: string, handler: ReturnType<typeof webhookHandler>) => void }
+ *
+ * app.post("/trackingmore", webhookHandler({ email: "ops@example.com" }, async (tracking) => {
  *   console.log(tracking.trackingNumber, tracking.status)
- * })
- * createServer(handler).listen(8080)
+ * }))
  * ```
  */
 export const webhookHandler = (
