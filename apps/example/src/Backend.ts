@@ -30,6 +30,16 @@ export const embeddedSimulatorOptions = (overrides: Simulator.Options = {}): Sim
 })
 
 /**
+ * The push faults of the embedded simulator under `--follow webhook`: some deliveries repeated, some held back
+ * behind a newer one, some signed with a wrong key (refused with 401, then re-delivered), so that the receiver's
+ * checks have something to do.
+ */
+export const embeddedWebhookFaults = { duplicate: 0.05, outOfOrder: 0.05, badSignature: 0.02 } as const
+
+/** {@link embeddedWebhookFaults} in words. */
+export const embeddedWebhookFaultsText = "5% repeated, 5% held back behind a newer update, 2% signed with a wrong key"
+
+/**
  * A duration of the backend's time (simulated time at `timeScale`) as the real time the client waits: the one
  * conversion every duration the user gives, and every default, goes through.
  */

@@ -15,6 +15,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Argv from "./Argv.js"
 import * as Backend from "./Backend.js"
 import * as Csv from "./Csv.js"
@@ -23,6 +24,7 @@ import * as Import from "./Import.js"
 import * as Progress from "./Progress.js"
 import * as Report from "./Report.js"
 import * as Status from "./Status.js"
+import * as WebhookReceiver from "./WebhookReceiver.js"
 
 /** The exit codes of `track`. */
 export const exitCode = {
@@ -76,9 +78,16 @@ const importCommand = Command.make(
         `shipments not final this long after the start fail with NotFinal (default: ${Duration.format(direct.pollDeadline)} ` +
           `against the API, ${Duration.format(embedded.pollDeadline)} of simulated time with the embedded simulator)`
       )
+    ),
+    follow: Options.choice("follow", ["polling", "webhook"]).pipe(
+      Options.withDefault("polling" as const),
+      Options.withDescription(
+        "how shipments are followed once created: polling (list calls until final), or webhook (a local receiver " +
+          "takes the simulator's signed pushes: no list call; embedded simulator only)"
+      )
     )
   },
-  ({ deadline, file, pollInterval }) =>
+  ({ deadline, file, follow, pollInterval }) =>
     Effect.gen(function*() {
       const fs = yield* FileSystem.FileSystem
       const csv = yield* fs.readFileString(file).pipe(
@@ -100,18 +109,52 @@ const importCommand = Command.make(
         // The user's durations and the defaults are both in the backend's time; the client waits real time.
         const interval = Option.getOrElse(pollInterval, () => backend.pollInterval)
         const until = Option.getOrElse(deadline, () => backend.pollDeadline)
-        yield* Console.log(
-          `Polling every ${Duration.format(interval)} for at most ${Duration.format(until)}` +
-            (Option.isSome(backend.simulator) ? " of simulated time." : ".")
-        )
+        const simulated = Option.isSome(backend.simulator) ? " of simulated time" : ""
+        let receiver: WebhookReceiver.Receiver | undefined
+        if (follow === "webhook") {
+          if (Option.isNone(backend.simulator)) {
+            return yield* new Stop({
+              code: exitCode.usage,
+              lines: [
+                "track import --follow webhook runs on the embedded simulator only (unset TRACKINGMORE_API_KEY): " +
+                "against the API, TrackingMore pushes to the public URL registered in its admin, not to this machine."
+              ]
+            })
+          }
+          const sim = backend.simulator.value
+          receiver = yield* WebhookReceiver.start(WebhookReceiver.embeddedEmail).pipe(
+            Effect.mapError((error) =>
+              new Stop({ code: exitCode.failed, lines: [`track import: cannot start the webhook receiver (${error.message})`] })
+            )
+          )
+          sim.setWebhooks({
+            urls: [receiver.url],
+            email: Redacted.value(WebhookReceiver.embeddedEmail),
+            faults: Backend.embeddedWebhookFaults
+          })
+          yield* Console.log(
+            `Following by webhook: receiver at ${receiver.url}, the simulator pushes every status change there ` +
+              `(signed; ${Backend.embeddedWebhookFaultsText}); waiting at most ${Duration.format(until)}${simulated}.`
+          )
+        } else {
+          yield* Console.log(`Polling every ${Duration.format(interval)} for at most ${Duration.format(until)}${simulated}.`)
+        }
         const summary = yield* Import.runImport({
           sheet,
           pollInterval: Backend.toRealTime(interval, backend.timeScale),
           pollDeadline: Backend.toRealTime(until, backend.timeScale),
-          progress: Progress.forStream(process.stdout)
+          progress: Progress.forStream(process.stdout),
+          follow: receiver === undefined ? { _tag: "Polling" } : { _tag: "Webhook", updates: receiver.updates }
         }).pipe(Effect.provide(backend.client))
+        // Pushes stop before the receiver does (the scope closes it first).
+        if (receiver !== undefined) Option.map(backend.simulator, (sim) => sim.setWebhooks(undefined))
         const counters = Option.getOrUndefined(Option.map(backend.simulator, (sim) => sim.counters()))
-        yield* Console.log(Report.summaryLines(summary, file, counters).join("\n"))
+        const lines = Report.summaryLines(summary, file, counters)
+        if (receiver !== undefined) {
+          const webhookCounts = Option.getOrUndefined(Option.map(backend.simulator, (sim) => sim.webhookCounts()))
+          lines.push(...Report.webhookLines(receiver.stats(), counters, webhookCounts))
+        }
+        yield* Console.log(lines.join("\n"))
         if (summary.failed > 0) {
           return yield* new Stop({
             code: exitCode.failed,
@@ -134,7 +177,9 @@ const importCommand = Command.make(
       Effect.withSpan("track import", { attributes: { "track.file": file } })
     )
 ).pipe(
-  Command.withDescription("create the shipments of a CSV file in batches, then poll until every one is final")
+  Command.withDescription(
+    "create the shipments of a CSV file in batches, then follow them (polling, or --follow webhook) until every one is final"
+  )
 )
 
 /** The environment (`TRACKINGMORE_*`, `REDIS_URL`) gives a value the app or the client cannot work with. */
@@ -188,7 +233,11 @@ export const spec: Argv.ProgramSpec = {
   commands: [
     {
       name: "import",
-      options: [{ names: ["--poll-interval"], example: "\"60 seconds\"" }, { names: ["--deadline"], example: "\"6 hours\"" }]
+      options: [
+        { names: ["--poll-interval"], example: "\"60 seconds\"" },
+        { names: ["--deadline"], example: "\"6 hours\"" },
+        { names: ["--follow"], example: "webhook" }
+      ]
     },
     { name: "status", options: [{ names: ["--carrier", "-c"], example: "ups" }] }
   ]

@@ -1,12 +1,14 @@
 /**
- * The import flow: read shipments, create them in batches (`createMany`), then poll until every one is final
- * (`pollUntilFinal`). Every row of the file ends with exactly one result: final, or failed with a tag.
+ * The import flow: read shipments, create them in batches (`createMany`), then follow them until every one is
+ * final: by polling (`pollUntilFinal`), or from the updates a webhook receiver hands over (no call at all).
+ * Every row of the file ends with exactly one result: final, or failed with a tag.
  */
 import * as TrackingMoreClient from "@trackingmore-effect/client/TrackingMoreClient"
 import * as Tracking from "@trackingmore-effect/client/Tracking"
 import * as Retry from "@trackingmore-effect/core/Retry"
 import type * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
 import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
@@ -16,6 +18,14 @@ import * as Progress from "./Progress.js"
 
 /** How a shipment got into the account. */
 export type Creation = "Created" | "Existed"
+
+/**
+ * How shipments are followed once created: by polling (the default), or by the trackings a webhook receiver
+ * accepted (`updates`, subscribed before the first shipment is created, so that no push is missed).
+ */
+export type Follow =
+  | { readonly _tag: "Polling" }
+  | { readonly _tag: "Webhook"; readonly updates: Stream.Stream<Tracking.Tracking> }
 
 /** Why a shipment failed: a row error, an API error, or the poll deadline. */
 export interface Failure {
@@ -66,6 +76,8 @@ export interface ImportOptions {
   readonly progress?: Progress.Progress | undefined
   /** Trackings per `createMany` call (each call sends one batch of at most 40); default 40. */
   readonly chunkSize?: number | undefined
+  /** Default polling; with `Webhook`, `pollInterval` is unused and `pollDeadline` bounds the wait for updates. */
+  readonly follow?: Follow | undefined
 }
 
 const counterValue = (metric: Metric.Metric.Counter<number>) =>
@@ -99,7 +111,7 @@ const pollAttempts = 3
  * problem is a failed shipment in the summary.
  */
 export const runImport = (options: ImportOptions): Effect.Effect<Summary, never, TrackingMoreClient.TrackingMoreClient> =>
-  Effect.gen(function*() {
+  Effect.scoped(Effect.gen(function*() {
     const client = yield* TrackingMoreClient.TrackingMoreClient
     const progress = options.progress ?? Progress.silent
     const startedAt = yield* Clock.currentTimeMillis
@@ -150,6 +162,26 @@ export const runImport = (options: ImportOptions): Effect.Effect<Summary, never,
     report()
     for (const error of sheet.rejected) progress.line(`skipped line ${error.line}: ${error._tag}: ${error.message}`)
 
+    // With webhooks, updates are taken from the start: a push may come before its createMany has answered.
+    const follow = options.follow ?? { _tag: "Polling" }
+    const allDone = yield* Deferred.make<void>()
+    const checkAllDone = () => (slots.every(isDone) ? Deferred.unsafeDone(allDone, Effect.void) : undefined)
+    if (follow._tag === "Webhook") {
+      yield* follow.updates.pipe(
+        Stream.runForEach((tracking) =>
+          Effect.sync(() => {
+            const slot = byKey.get(Csv.shipmentKey(tracking.carrierCode, tracking.trackingNumber))
+            if (slot !== undefined && slot.failure === undefined) {
+              slot.status = tracking.status
+              report()
+              checkAllDone()
+            }
+          })
+        ),
+        Effect.forkScoped
+      )
+    }
+
     // 1. create, one createMany per chunk so that progress moves batch by batch
     const chunks = chunk(sheet.shipments, Math.max(1, Math.min(40, options.chunkSize ?? 40)))
     yield* Effect.forEach(chunks, (shipments) =>
@@ -177,12 +209,21 @@ export const runImport = (options: ImportOptions): Effect.Effect<Summary, never,
         Effect.tap(report)
       ), { discard: true })
     const created = slots.filter((s) => s.creation !== undefined).length
-    progress.line(`created ${created} of ${slots.length} shipment(s) in ${chunks.length} batch call(s); polling until final`)
+    progress.line(
+      `created ${created} of ${slots.length} shipment(s) in ${chunks.length} batch call(s); ` +
+        (follow._tag === "Webhook" ? "waiting for webhook updates until final" : "polling until final")
+    )
 
-    // 2. poll until final; a poll that fails (after the client's own retries) is resumed for what is left
     const deadline = startedAt + Duration.toMillis(Duration.decode(options.pollDeadline))
     let lastError: TrackingMoreError.TrackingMoreError | undefined
-    for (let attempt = 0; attempt < pollAttempts; attempt++) {
+    if (follow._tag === "Webhook") {
+      // 2. wait until the updates made every shipment final, or the deadline: no call to the API
+      checkAllDone()
+      const now = yield* Clock.currentTimeMillis
+      yield* Deferred.await(allDone).pipe(Effect.timeoutOption(Duration.millis(Math.max(0, deadline - now))))
+    }
+    // 2. poll until final; a poll that fails (after the client's own retries) is resumed for what is left
+    for (let attempt = 0; follow._tag === "Polling" && attempt < pollAttempts; attempt++) {
       const left = slots.filter((s) => s.creation !== undefined && !isDone(s))
       if (left.length === 0) break
       const now = yield* Clock.currentTimeMillis
@@ -213,7 +254,10 @@ export const runImport = (options: ImportOptions): Effect.Effect<Summary, never,
       if (slot.creation !== undefined && !isDone(slot)) {
         slot.failure = lastError !== undefined
           ? { tag: lastError._tag, message: lastError.message }
-          : { tag: "NotFinal", message: `still ${slot.status ?? "unknown"} at the poll deadline` }
+          : {
+            tag: "NotFinal",
+            message: `still ${slot.status ?? "unknown"} at the ${follow._tag === "Webhook" ? "deadline (no final webhook update)" : "poll deadline"}`
+          }
       }
     }
     report()
@@ -241,4 +285,4 @@ export const runImport = (options: ImportOptions): Effect.Effect<Summary, never,
       results: slots.map((slot) => ({ ...slot })),
       elapsedMs: (yield* Clock.currentTimeMillis) - startedAt
     }
-  })
+  }))

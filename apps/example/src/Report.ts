@@ -2,8 +2,9 @@
  * The end-of-run summary as text: counts, a table by status and by error tag, the 429s and, when embedded, what
  * the simulator saw.
  */
-import type { Simulator } from "@trackingmore-effect/simulator"
+import type { Simulator, Webhooks } from "@trackingmore-effect/simulator"
 import type { Summary } from "./Import.js"
+import type { ReceiverStats } from "./WebhookReceiver.js"
 
 const table = (title: string, rows: ReadonlyArray<readonly [string, number]>, total: number): Array<string> => {
   const width = Math.max(title.length, ...rows.map(([name]) => name.length), 5)
@@ -64,3 +65,22 @@ export const summaryLines = (
   }
   return lines
 }
+
+/** The list calls the simulator answered (polling's calls; 0 when following by webhook). */
+export const listCalls = (counters: Simulator.Counters | undefined): number =>
+  Object.values(counters?.byEndpoint.list ?? {}).reduce((a, b) => a + b, 0)
+
+/** What `--follow webhook` adds to the summary: deliveries, what the receiver ignored, and the list calls. */
+export const webhookLines = (
+  stats: ReceiverStats,
+  counters: Simulator.Counters | undefined,
+  pushes: Webhooks.Counts | undefined
+): Array<string> => [
+  `Webhook: ${stats.deliveries} deliveries received: ${stats.accepted} accepted, ${stats.repeats} repeats ignored, ` +
+  `${stats.outOfOrder} out-of-order ignored, ${stats.refused} refused (bad signature; delivered again later).`,
+  ...(pushes === undefined ? [] : [
+    `Simulator pushes: ${pushes.deliveries} deliveries in ${pushes.attempts} attempts (${pushes.delivered} accepted, ` +
+    `${pushes.pending} pending, ${pushes.failed} given up).`
+  ]),
+  `List calls for polling: ${listCalls(counters)}.`
+]

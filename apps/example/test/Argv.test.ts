@@ -22,17 +22,17 @@ describe("Argv.usageProblem", () => {
 
   it("an unknown option is named, with the command's options and a near name", () => {
     expect(problem("import", "--bogus", "data/shipments.csv")).toEqual(Option.some(
-      "track import: unknown option '--bogus'. Its options: --poll-interval; --deadline. See track import --help."
+      "track import: unknown option '--bogus'. Its options: --poll-interval; --deadline; --follow. See track import --help."
     ))
     expect(problem("import", "data/shipments.csv", "--poll-intervl", "5m")).toEqual(Option.some(
       "track import: unknown option '--poll-intervl'. Did you mean --poll-interval? Its options: --poll-interval; " +
-        "--deadline. See track import --help."
+        "--deadline; --follow. See track import --help."
     ))
     expect(problem("--bogus", "import", "data/shipments.csv")).toEqual(
       Option.some("track: unknown option '--bogus'. See track --help.")
     )
     expect(problem("import", "data/shipments.csv", "--carrier", "ups")).toEqual(Option.some(
-      "track import: unknown option '--carrier'. Its options: --poll-interval; --deadline. See track import --help."
+      "track import: unknown option '--carrier'. Its options: --poll-interval; --deadline; --follow. See track import --help."
     ))
   })
 

@@ -97,7 +97,7 @@ describe("track: a usage error is printed once, in words, with exit code 2", () 
     [
       "an unknown flag",
       ["import", "--bogus", "data/shipments.csv"],
-      "track import: unknown option '--bogus'. Its options: --poll-interval; --deadline. See track import --help.\n"
+      "track import: unknown option '--bogus'. Its options: --poll-interval; --deadline; --follow. See track import --help.\n"
     ],
     [
       "--carrier without a value",
@@ -152,8 +152,8 @@ describe("track --help", () => {
   it.live("shows the usage of a subcommand under its full name, `track import`", () =>
     Effect.gen(function*() {
       for (const [args, usage] of [
-        [["import", "--help"], "$ track import [--poll-interval duration] [--deadline duration] <file.csv>"],
-        [["--help", "import"], "$ track import [--poll-interval duration] [--deadline duration] <file.csv>"],
+        [["import", "--help"], "$ track import [--poll-interval duration] [--deadline duration] [--follow polling | webhook] <file.csv>"],
+        [["--help", "import"], "$ track import [--poll-interval duration] [--deadline duration] [--follow polling | webhook] <file.csv>"],
         [["status", "-h"], "$ track status [(-c, --carrier code)] <number>"]
       ] as const) {
         const run = yield* track(...args)
