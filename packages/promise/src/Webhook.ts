@@ -10,6 +10,7 @@
 import * as ClientWebhook from "@trackingmore-effect/client/Webhook"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import type { DurationInput } from "./Client.js"
 import type * as Tracking from "./Tracking.js"
@@ -62,6 +63,18 @@ export type WebhookOptions = WebhookVerifyOptions | WebhookUnverifiedOptions
 export type WebhookErrorTag = "InvalidSignature" | "MalformedWebhook" | "WebhookTooLarge" | "WebhookExpired"
 
 /**
+ * A delivery that could not be checked at all (the runtime has no WebCrypto): answered 500, so that TrackingMore
+ * delivers it again once the receiver is fixed.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface WebhookInternalError {
+  readonly tag: "InternalError"
+  readonly message: string
+}
+
+/**
  * A refused delivery: its tag and a message without secrets.
  *
  * @since 0.3.0
@@ -82,6 +95,7 @@ export interface WebhookError {
 export type WebhookResult =
   | { readonly status: 200; readonly body: string; readonly tracking: Tracking.Tracking }
   | { readonly status: 400 | 401 | 413; readonly body: string; readonly error: WebhookError }
+  | { readonly status: 500; readonly body: string; readonly error: WebhookInternalError }
 
 /**
  * Request headers, as Node gives them or as a Fetch `Headers`.
@@ -99,6 +113,8 @@ const toClientOptions = (options: WebhookOptions): ClientWebhook.Options =>
     : { email: Redacted.make(options.email), maxBodyBytes: options.maxBodyBytes, maxAge: options.maxAge }
 
 const okBody = JSON.stringify({ ok: true })
+const internalMessage = "The update could not be handled"
+const internalError = JSON.stringify({ error: "InternalError", message: internalMessage })
 
 /**
  * Checks one delivery and says what to answer: `200` with the tracking, or `401`/`400`/`413` with the error.
@@ -128,14 +144,10 @@ export const handleWebhook = async (
   options: WebhookOptions
 ): Promise<WebhookResult> => {
   void headers // v2 signs inside the body
-  const outcome = await Effect.runPromise(
-    Effect.either(ClientWebhook.decode(rawBody, toClientOptions(options))).pipe(
-      // A defect here (no WebCrypto in the runtime) must still give an answer: a 400 that names no internals.
-      Effect.catchAllDefect(() =>
-        Effect.succeed(Either.left(new ClientWebhook.MalformedWebhook({ kind: "invalid-json", message: "The webhook body could not be read" })))
-      )
-    )
-  )
+  const exit = await Effect.runPromiseExit(Effect.either(ClientWebhook.decode(rawBody, toClientOptions(options))))
+  // A defect (no WebCrypto in the runtime) still gets an answer: a 500 that names no internals.
+  if (Exit.isFailure(exit)) return { status: 500, body: internalError, error: { tag: "InternalError", message: internalMessage } }
+  const outcome = exit.value
   return Either.isRight(outcome) ? { status: 200, body: okBody, tracking: outcome.right } : refusal(outcome.left)
 }
 
@@ -234,7 +246,6 @@ const send = (res: WebhookResponse, status: number, body: string): void => {
   }
 }
 
-const internalError = JSON.stringify({ error: "InternalError", message: "The update could not be handled" })
 
 /**
  * A request handler for Node's `http.createServer` and Express (`app.post("/trackingmore", handler)`): reads the

@@ -2,7 +2,8 @@ import { createHmac } from "node:crypto"
 import { createServer, request } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterEach, describe, expect, it, vi } from "vitest"
-import type { Tracking, WebhookMark } from "../src/index.js"
+import type * as ClientWebhook from "@trackingmore-effect/client/Webhook"
+import type { Tracking, WebhookErrorTag, WebhookMark, WebhookVerdict } from "../src/index.js"
 import { createDeduplicator, handleWebhook, webhookHandler } from "../src/index.js"
 
 const email = "ops+webhooks@example.com"
@@ -26,6 +27,16 @@ const delivery = (options: { readonly data?: unknown; readonly timeStr?: string 
     verifyInfo: { timeStr, signature: hmac(options.key ?? email, String(timeStr)) }
   })
 }
+
+/** `true` when each type is assignable to the other; compiles only for `true` (checked by the package's tsc). */
+type Mutual<A, B> = [A] extends [B] ? [B] extends [A] ? true : false : false
+type Check<T extends true> = T
+// The plain types of the facade stand for the client's: neither can change without the other.
+export type Models = [
+  Check<Mutual<WebhookMark, ClientWebhook.Mark>>,
+  Check<Mutual<WebhookVerdict, ClientWebhook.Verdict>>,
+  Check<Mutual<WebhookErrorTag, ClientWebhook.WebhookError["_tag"]>>
+]
 
 describe("handleWebhook", () => {
   it("answers 200 with the tracking for a signed delivery, text or bytes, string or numeric timeStr", async () => {
@@ -81,6 +92,21 @@ describe("handleWebhook", () => {
     const unsigned = JSON.stringify({ data: wireTracking() })
     expect(await handleWebhook(unsigned, {}, { email })).toMatchObject({ status: 401 })
     expect(await handleWebhook(unsigned, {}, { verify: false })).toMatchObject({ status: 200 })
+  })
+
+  it("answers 500 without details when the delivery cannot be checked at all (no WebCrypto)", async () => {
+    vi.stubGlobal("crypto", undefined)
+    try {
+      const result = await handleWebhook(delivery(), {}, { email })
+      expect(result).toEqual({
+        status: 500,
+        body: "{\"error\":\"InternalError\",\"message\":\"The update could not be handled\"}",
+        error: { tag: "InternalError", message: "The update could not be handled" }
+      })
+    } finally {
+      vi.unstubAllGlobals()
+    }
+    expect((await handleWebhook(delivery(), {}, { email })).status).toBe(200)
   })
 })
 
