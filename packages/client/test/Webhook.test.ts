@@ -1,5 +1,6 @@
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -336,6 +337,29 @@ const postChunked = (url: string, chunks: ReadonlyArray<string>) =>
   })
 
 describe("Webhook.httpApp", () => {
+  it.effect("logs no email and no expected signature, at any level", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const logger = Logger.make(({ annotations, cause, logLevel, message }) => {
+        lines.push(inspect({ logLevel: logLevel.label, message, cause, annotations }, { depth: 10 }))
+      })
+      const app = Webhook.httpApp({ email }, () => Effect.fail(new Error("store down")))
+      for (const text of [body(delivery({ key: "x" })), body(delivery()), "{", "[]"]) {
+        const request = HttpServerRequest.fromWeb(new Request("http://localhost/hook", { method: "POST", body: text }))
+        yield* app.pipe(
+          Effect.provideService(HttpServerRequest.HttpServerRequest, request),
+          Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+          Logger.withMinimumLogLevel(LogLevel.All)
+        )
+      }
+      assert.isAtLeast(lines.length, 4)
+      assert.isTrue(lines.some((line) => line.includes("InvalidSignature")))
+      for (const line of lines) {
+        assert.notInclude(line, emailText)
+        assert.notInclude(line, hmac(emailText, "1772359200"))
+      }
+    }))
+
   it.scoped("answers 200 after onUpdate, 401 bad signature, 400 malformed, 413 too large, 405 not a POST", () =>
     Effect.gen(function*() {
       const handled: Array<string> = []
