@@ -146,8 +146,12 @@ const importCommand = Command.make(
           progress: Progress.forStream(process.stdout),
           follow: receiver === undefined ? { _tag: "Polling" } : { _tag: "Webhook", updates: receiver.updates }
         }).pipe(Effect.provide(backend.client))
-        // Pushes stop before the receiver does (the scope closes it first).
-        if (receiver !== undefined) Option.map(backend.simulator, (sim) => sim.setWebhooks(undefined))
+        if (receiver !== undefined) {
+          // Pushes stop before the receiver does (the scope closes it first); the attempts already on the wire
+          // finish (loopback: milliseconds), so that both sides count the same deliveries below.
+          Option.map(backend.simulator, (sim) => sim.setWebhooks(undefined))
+          yield* Effect.sleep("200 millis")
+        }
         const counters = Option.getOrUndefined(Option.map(backend.simulator, (sim) => sim.counters()))
         const lines = Report.summaryLines(summary, file, counters)
         if (receiver !== undefined) {
