@@ -15,6 +15,7 @@
  */
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as CoreOptions from "@trackingmore-effect/core/Options"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -138,6 +139,10 @@ export interface UnverifiedOptions {
   readonly verify: false
   /** The largest body read, in bytes (default 1 MiB). */
   readonly maxBodyBytes?: number | undefined
+  /** Ignored without verification (allowed, so that `{ email, verify: flag }` type-checks). */
+  readonly email?: Redacted.Redacted<string> | undefined
+  /** Ignored without verification. */
+  readonly maxAge?: Duration.DurationInput | undefined
 }
 
 /**
@@ -145,6 +150,44 @@ export interface UnverifiedOptions {
  * @category models
  */
 export type Options = VerifyOptions | UnverifiedOptions
+
+/**
+ * Checks options before use: `email` a non-empty `Redacted` string (unless `verify: false`), `maxBodyBytes` a
+ * whole number of at least 1, `maxAge` a duration longer than zero, no unknown option. The error names the
+ * option and never shows the email. `verify`, `decode` and `httpApp` check their options with it: invalid ones
+ * are a defect of the first two, and make `httpApp` answer 500 (logged) to every request.
+ *
+ * @since 0.3.0
+ * @category options
+ */
+export const validateOptions = (options: Options): Either.Either<Options, CoreOptions.InvalidOption> => {
+  const known = CoreOptions.knownKeys("options", options, ["email", "verify", "maxBodyBytes", "maxAge"])
+  if (Either.isLeft(known)) return Either.left(known.left)
+  const { email, maxAge, maxBodyBytes, verify } = options as {
+    readonly email?: unknown
+    readonly verify?: unknown
+    readonly maxBodyBytes?: unknown
+    readonly maxAge?: unknown
+  }
+  if (verify !== undefined && typeof verify !== "boolean") {
+    return Either.left(CoreOptions.invalid("verify", `must be true or false, got ${CoreOptions.show(verify)}`))
+  }
+  if (maxBodyBytes !== undefined) {
+    const checked = CoreOptions.integer("maxBodyBytes", maxBodyBytes, { min: 1 })
+    if (Either.isLeft(checked)) return Either.left(checked.left)
+  }
+  if (verify === false) return Either.right(options)
+  if (!Redacted.isRedacted(email) || typeof Redacted.value(email) !== "string" || Redacted.value(email) === "") {
+    return Either.left(
+      CoreOptions.invalid("email", "must be the account's registered email, a non-empty string in a Redacted")
+    )
+  }
+  if (maxAge !== undefined) {
+    const checked = CoreOptions.duration("maxAge", maxAge, { allowZero: false })
+    if (Either.isLeft(checked)) return Either.left(checked.left)
+  }
+  return Either.right(options)
+}
 
 /**
  * A raw body: the text, or its bytes (UTF-8).
@@ -317,6 +360,7 @@ const checkSignature = (json: Record<string, unknown>, options: VerifyOptions): 
  */
 export const verify = (body: Body, options: VerifyOptions): Effect.Effect<Tracking.Tracking, WebhookError> =>
   Effect.gen(function*() {
+    yield* Effect.orDie(validateOptions(options))
     const json = yield* parseBody(body, options.maxBodyBytes ?? defaultMaxBodyBytes)
     yield* checkSignature(json, options)
     return yield* decodeData(json)
@@ -331,7 +375,10 @@ export const verify = (body: Body, options: VerifyOptions): Effect.Effect<Tracki
  */
 export const decode = (body: Body, options: Options): Effect.Effect<Tracking.Tracking, WebhookError> =>
   options.verify === false
-    ? Effect.flatMap(parseBody(body, options.maxBodyBytes ?? defaultMaxBodyBytes), decodeData)
+    ? Effect.zipRight(
+      Effect.orDie(validateOptions(options)),
+      Effect.flatMap(parseBody(body, options.maxBodyBytes ?? defaultMaxBodyBytes), decodeData)
+    )
     : verify(body, options)
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -534,6 +581,7 @@ export const statusOf = (error: WebhookError): 400 | 401 | 413 => {
 }
 
 const json = (status: number, body: Record<string, unknown>) => HttpServerResponse.unsafeJson(body, { status })
+const internalError = () => json(500, { error: "InternalError", message: "The update could not be handled" })
 
 /** Reads the request body, at most `maxBodyBytes` of it. */
 const readBody = (maxBodyBytes: number) =>
@@ -590,8 +638,13 @@ const readBody = (maxBodyBytes: number) =>
 export const httpApp = <A, E, R>(
   options: Options,
   onUpdate: (tracking: Tracking.Tracking) => Effect.Effect<A, E, R>
-): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest | R> =>
-  Effect.gen(function*() {
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest | R> => {
+  const checked = validateOptions(options)
+  return Effect.gen(function*() {
+    if (Either.isLeft(checked)) {
+      yield* Effect.logError("TrackingMore webhook: invalid options", checked.left)
+      return internalError()
+    }
     const request = yield* HttpServerRequest.HttpServerRequest
     if (request.method !== "POST") {
       return json(405, { error: "MethodNotAllowed", message: "TrackingMore webhooks are POSTs" })
@@ -609,12 +662,13 @@ export const httpApp = <A, E, R>(
       if (!Cause.isInterruptedOnly(handled.cause)) {
         yield* Effect.logError("TrackingMore webhook: onUpdate failed", handled.cause)
       }
-      return json(500, { error: "InternalError", message: "The update could not be handled" })
+      return internalError()
     }
     return json(200, { ok: true })
   }).pipe(
     // Last line of defence: whatever escapes above (a defect in reading the request) is a 500, never a crash.
-    Effect.catchAllCause(() =>
-      Effect.succeed(json(500, { error: "InternalError", message: "The update could not be handled" }))
+    Effect.catchAllCause((cause) =>
+      Effect.as(Effect.logError("TrackingMore webhook: the delivery could not be handled", cause), internalError())
     )
   )
+}

@@ -193,6 +193,48 @@ describe("Webhook.verify", () => {
     }))
 })
 
+describe("Webhook.validateOptions", () => {
+  it("names the option that cannot work, never showing the email", () => {
+    const cases: ReadonlyArray<readonly [unknown, string]> = [
+      [{ email: Redacted.make("") }, "email"],
+      [{ email: emailText }, "email"],
+      [{}, "email"],
+      [{ email, maxBodyBytes: 0 }, "maxBodyBytes"],
+      [{ email, maxBodyBytes: 1.5 }, "maxBodyBytes"],
+      [{ email, maxAge: "5 secs" }, "maxAge"],
+      [{ email, maxAge: 0 }, "maxAge"],
+      [{ email, verify: "no" }, "verify"],
+      [{ email, maxBodySize: 10 }, "options.maxBodySize"],
+      [{ verify: false, maxBodyBytes: -1 }, "maxBodyBytes"]
+    ]
+    for (const [options, option] of cases) {
+      const checked = Webhook.validateOptions(options as Webhook.Options)
+      assert.strictEqual(checked._tag === "Left" && checked.left.option, option, inspect(options))
+      assert.notInclude(checked._tag === "Left" ? checked.left.message : "", emailText)
+    }
+    const good: ReadonlyArray<Webhook.Options> = [options, { email, maxAge: "5 minutes", maxBodyBytes: 10 }, { verify: false }, {
+      verify: false,
+      email
+    }]
+    for (const valid of good) {
+      assert.strictEqual(Webhook.validateOptions(valid)._tag, "Right")
+    }
+  })
+
+  it.effect("invalid options are a defect of verify, and a 500 of httpApp", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Webhook.verify(body(delivery()), { email: Redacted.make("") }))
+      assert.strictEqual(exit._tag === "Failure" && exit.cause._tag, "Die")
+      const app = Webhook.httpApp({ email, maxBodyBytes: 0 }, () => Effect.void)
+      const request = HttpServerRequest.fromWeb(new Request("http://localhost/hook", { method: "POST", body: body(delivery()) }))
+      const response = yield* app.pipe(
+        Effect.provideService(HttpServerRequest.HttpServerRequest, request),
+        Logger.withMinimumLogLevel(LogLevel.None)
+      )
+      assert.strictEqual(response.status, 500)
+    }))
+})
+
 describe("Webhook.decode", () => {
   it.effect("verifies by default and skips the signature only with verify: false", () =>
     Effect.gen(function*() {
