@@ -283,4 +283,29 @@ describe("webhook pushes", () => {
       yield* sleep(50)
       expect(sim.deliveries()).toEqual([])
     }))
+
+  it.scoped("logLimit also caps the deliveries kept (the oldest settled ones go first); { urls: [] } stops pushing", () =>
+    Effect.gen(function*() {
+      const hook = yield* receiver()
+      const sim = yield* Simulator.start({
+        rateLimits: generous,
+        control: true,
+        logLimit: 4,
+        webhooks: { urls: [hook.url], email: EMAIL, faults: { duplicate: 1 } }
+      })
+      yield* call(sim, "POST", "/trackings/post", { body: { tracking_number: UPS, carrier_code: "ups" } })
+      sim.advance(6 * STEP_MS)
+      yield* until(() => hook.pushes.length === 2 * changes(UPS).length)
+      expect(sim.deliveries().length).toBeLessThanOrEqual(4)
+      expect(sim.deliveries().at(-1)!.duplicateOf).toBeDefined()
+      const res = yield* Effect.promise(() =>
+        fetch(`${sim.origin}/_control/webhooks`, { method: "POST", body: JSON.stringify({ urls: [] }) }).then((r) => r.status)
+      )
+      expect(res).toBe(200)
+      const before = hook.pushes.length
+      yield* call(sim, "POST", "/trackings/post", { body: { tracking_number: "1Z999AA10123456785", carrier_code: "ups" } })
+      sim.advance(6 * STEP_MS)
+      yield* sleep(50)
+      expect(hook.pushes.length).toBe(before)
+    }))
 })

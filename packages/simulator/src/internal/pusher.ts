@@ -73,6 +73,8 @@ interface Config {
 export class Pusher {
   config: Config | undefined
   entries: Array<Entry> = []
+  /** the entries still pending, oldest first: what a scan looks at to send */
+  pending: Array<Entry> = []
   seen = new WeakMap<Stored, Seen>()
   nextId = 1
   inFlight = 0
@@ -110,6 +112,7 @@ export class Pusher {
   reset(options: Webhooks.Options | undefined): void {
     this.generation++
     this.entries = []
+    this.pending = []
     this.seen = new WeakMap()
     this.nextId = 1
     this.inFlight = 0
@@ -221,7 +224,7 @@ export class Pusher {
       if (duplicate) drawn.push("duplicate")
       if (outOfOrder) drawn.push("outOfOrder")
       if (badSignature) drawn.push("badSignature")
-      this.entries.push({
+      this.add({
         id: this.nextId++,
         url,
         tracking,
@@ -240,11 +243,24 @@ export class Pusher {
     }
   }
 
+  /** Keeps a new entry; beyond the simulator's `logLimit`, the oldest settled ones are dropped. */
+  private add(entry: Entry): void {
+    this.entries.push(entry)
+    this.pending.push(entry)
+    const limit = this.engine.logLimit
+    if (this.entries.length > limit) {
+      const settled = this.entries.filter((e) => e.state !== "pending")
+      const drop = new Set(settled.slice(0, Math.max(1, limit >> 4)))
+      this.entries = this.entries.filter((e) => !drop.has(e))
+    }
+  }
+
   private send(config: Config, now: number): void {
+    this.pending = this.pending.filter((e) => e.state === "pending")
     const max = config.options.concurrency ?? 16
     const busy = new Set<string>()
-    for (const e of this.entries) if (e.inFlight) busy.add(`${e.url}|${e.tracking.id}`)
-    for (const e of this.entries) {
+    for (const e of this.pending) if (e.inFlight) busy.add(`${e.url}|${e.tracking.id}`)
+    for (const e of this.pending) {
       if (this.inFlight >= max) return
       if (e.state !== "pending" || e.inFlight || e.held || e.nextAttemptAt === undefined || e.nextAttemptAt > now) continue
       // One attempt at a time per tracking and URL, so that only the faults reorder updates.
@@ -288,7 +304,7 @@ export class Pusher {
         ...(bad ? { badSignature: true } : {})
       })
       // A delivery held back goes once a later one of its lane has been attempted.
-      for (const other of this.entries) {
+      for (const other of this.pending) {
         if (other.held && other.id < e.id && other.url === e.url && other.tracking === e.tracking) {
           other.held = false
           other.nextAttemptAt = at
@@ -326,7 +342,7 @@ export class Pusher {
   }
 
   private repeat(e: Entry, body: string, at: number): void {
-    this.entries.push({
+    this.add({
       id: this.nextId++,
       url: e.url,
       tracking: e.tracking,
