@@ -14,6 +14,7 @@ import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import type { DurationInput } from "./Client.js"
 import type * as Tracking from "./Tracking.js"
+import { InvalidOptionError } from "./TrackingMoreError.js"
 
 /**
  * Options that check the signature (the default): the account's registered email, kept in an Effect `Redacted`
@@ -44,6 +45,10 @@ export interface WebhookUnverifiedOptions {
   readonly verify: false
   /** The largest body read, in bytes (default 1 MiB); a longer one is answered 413. */
   readonly maxBodyBytes?: number | undefined
+  /** Ignored without verification (allowed, so that `{ email, verify: flag }` type-checks). */
+  readonly email?: string | undefined
+  /** Ignored without verification. */
+  readonly maxAge?: DurationInput | undefined
 }
 
 /**
@@ -107,10 +112,25 @@ export type WebhookHeaders =
   | Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
   | { readonly get: (name: string) => string | null }
 
-const toClientOptions = (options: WebhookOptions): ClientWebhook.Options =>
-  options.verify === false
-    ? { verify: false, maxBodyBytes: options.maxBodyBytes }
-    : { email: Redacted.make(options.email), maxBodyBytes: options.maxBodyBytes, maxAge: options.maxAge }
+/** The client's options, checked: throws an `InvalidOptionError` naming the option (never showing the email). */
+const toClientOptions = (what: string, options: WebhookOptions): ClientWebhook.Options => {
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidOptionError("options", `${what}: options must be an object with an email, or verify: false`)
+  }
+  let converted: ClientWebhook.Options
+  if (options.verify === false) {
+    const { email: _, ...rest } = options
+    converted = rest
+  } else {
+    if (typeof options.email !== "string" || options.email === "") {
+      throw new InvalidOptionError("email", `${what}: email must be the account's registered email, a non-empty string`)
+    }
+    converted = { ...options, email: Redacted.make(options.email) }
+  }
+  const checked = ClientWebhook.validateOptions(converted)
+  if (Either.isLeft(checked)) throw new InvalidOptionError(checked.left.option, `${what}: ${checked.left.message}`)
+  return converted
+}
 
 const okBody = JSON.stringify({ ok: true })
 const internalMessage = "The update could not be handled"
@@ -120,7 +140,9 @@ const internalError = JSON.stringify({ error: "InternalError", message: internal
  * Checks one delivery and says what to answer: `200` with the tracking, or `401`/`400`/`413` with the error.
  * Framework-neutral: give it the raw body (text or bytes, as received: do not parse and re-serialize it when
  * you can avoid it) and the headers. v2 signs inside the body, so the headers are not read today; they are
- * taken so that the call stays the same for signatures in a header. The Promise never rejects.
+ * taken so that the call stays the same for signatures in a header. The Promise rejects for no delivery; only
+ * options that cannot work (an empty `email`, a `maxBodyBytes` of 0, a `maxAge` that does not parse, an unknown
+ * option) reject it, with an `InvalidOptionError` naming the option.
  *
  * Answer 200 only once the update is stored: TrackingMore delivers again what was not answered 2xx.
  *
@@ -144,7 +166,7 @@ export const handleWebhook = async (
   options: WebhookOptions
 ): Promise<WebhookResult> => {
   void headers // v2 signs inside the body
-  const exit = await Effect.runPromiseExit(Effect.either(ClientWebhook.decode(rawBody, toClientOptions(options))))
+  const exit = await Effect.runPromiseExit(Effect.either(ClientWebhook.decode(rawBody, toClientOptions("handleWebhook", options))))
   // A defect (no WebCrypto in the runtime) still gets an answer: a 500 that names no internals.
   if (Exit.isFailure(exit)) return { status: 500, body: internalError, error: { tag: "InternalError", message: internalMessage } }
   const outcome = exit.value
@@ -252,7 +274,8 @@ const send = (res: WebhookResponse, status: number, body: string): void => {
  * body (at most `maxBodyBytes`), checks it with {@link handleWebhook}, awaits `onUpdate` with the tracking and
  * answers 200 once it resolved; 401 for a bad signature, 400 for a malformed body, 413 for a body too large, 405
  * for another method, 500 (without details) when `onUpdate` throws or rejects, so that TrackingMore delivers it
- * again. It never throws and never leaves a rejected Promise behind.
+ * again. Handling a request never throws and never leaves a rejected Promise behind; options that cannot work
+ * throw an `InvalidOptionError` here, when the handler is made.
  *
  * Mount it without a body parser, or after `express.raw()`, `express.text()` or `express.json()`.
  *
@@ -273,27 +296,29 @@ const send = (res: WebhookResponse, status: number, body: string): void => {
 export const webhookHandler = (
   options: WebhookOptions,
   onUpdate: (tracking: Tracking.Tracking) => unknown
-): (req: WebhookRequest, res: WebhookResponse) => void =>
-(req, res) => {
-  const respond = async (): Promise<void> => {
-    if (req.method !== undefined && req.method !== "POST") {
-      return send(res, 405, JSON.stringify({ error: "MethodNotAllowed", message: "TrackingMore webhooks are POSTs" }))
+): (req: WebhookRequest, res: WebhookResponse) => void => {
+  toClientOptions("webhookHandler", options)
+  return (req, res) => {
+    const respond = async (): Promise<void> => {
+      if (req.method !== undefined && req.method !== "POST") {
+        return send(res, 405, JSON.stringify({ error: "MethodNotAllowed", message: "TrackingMore webhooks are POSTs" }))
+      }
+      const maxBodyBytes = options.maxBodyBytes ?? ClientWebhook.defaultMaxBodyBytes
+      const read = await readBody(req, maxBodyBytes)
+      if (read._tag === "failed") return send(res, 400, JSON.stringify({ error: "MalformedWebhook", message: "The webhook body could not be read" }))
+      const result = read._tag === "too-large"
+        ? refusal(new ClientWebhook.WebhookTooLarge({ maxBodyBytes, message: `The webhook body is longer than ${maxBodyBytes} bytes` }))
+        : await handleWebhook(read.body, req.headers, options)
+      if (result.status !== 200) return send(res, result.status, result.body)
+      try {
+        await onUpdate(result.tracking)
+      } catch {
+        return send(res, 500, internalError)
+      }
+      send(res, 200, result.body)
     }
-    const maxBodyBytes = options.maxBodyBytes ?? ClientWebhook.defaultMaxBodyBytes
-    const read = await readBody(req, maxBodyBytes)
-    if (read._tag === "failed") return send(res, 400, JSON.stringify({ error: "MalformedWebhook", message: "The webhook body could not be read" }))
-    const result = read._tag === "too-large"
-      ? refusal(new ClientWebhook.WebhookTooLarge({ maxBodyBytes, message: `The webhook body is longer than ${maxBodyBytes} bytes` }))
-      : await handleWebhook(read.body, req.headers, options)
-    if (result.status !== 200) return send(res, result.status, result.body)
-    try {
-      await onUpdate(result.tracking)
-    } catch {
-      return send(res, 500, internalError)
-    }
-    send(res, 200, result.body)
+    respond().catch(() => send(res, 500, internalError))
   }
-  respond().catch(() => send(res, 500, internalError))
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -3,8 +3,8 @@ import { createServer, request } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterEach, describe, expect, it, vi } from "vitest"
 import type * as ClientWebhook from "@trackingmore-effect/client/Webhook"
-import type { Tracking, WebhookErrorTag, WebhookMark, WebhookVerdict } from "../src/index.js"
-import { createDeduplicator, handleWebhook, webhookHandler } from "../src/index.js"
+import type { Tracking, WebhookErrorTag, WebhookMark, WebhookOptions, WebhookVerdict } from "../src/index.js"
+import { createDeduplicator, handleWebhook, isInvalidOptionError, webhookHandler } from "../src/index.js"
 
 const email = "ops+webhooks@example.com"
 
@@ -107,6 +107,34 @@ describe("handleWebhook", () => {
       vi.unstubAllGlobals()
     }
     expect((await handleWebhook(delivery(), {}, { email })).status).toBe(200)
+  })
+})
+
+describe("webhook options", () => {
+  it("options that cannot work throw (handler) or reject (handleWebhook) an InvalidOptionError naming them", async () => {
+    const cases: ReadonlyArray<readonly [unknown, string]> = [
+      [{ email: "" }, "email"],
+      [{}, "email"],
+      [{ email, maxBodyBytes: 0 }, "maxBodyBytes"],
+      [{ email, maxAge: "5 secs" }, "maxAge"],
+      [{ email, maxBodySize: 10 }, "options.maxBodySize"],
+      [null, "options"]
+    ]
+    for (const [options, option] of cases) {
+      const thrown = (() => {
+        try {
+          webhookHandler(options as WebhookOptions, () => undefined)
+        } catch (e) {
+          return e
+        }
+      })()
+      expect(isInvalidOptionError(thrown) && thrown.option).toBe(option)
+      expect(String(thrown)).not.toContain(email)
+      const rejected = await handleWebhook(delivery(), {}, options as WebhookOptions).catch((e: unknown) => e)
+      expect(isInvalidOptionError(rejected) && rejected.option).toBe(option)
+    }
+    const verifyFlag = Math.random() > 2
+    expect((await handleWebhook(delivery(), {}, { email, verify: verifyFlag ? true : false })).status).toBe(200)
   })
 })
 
