@@ -5,7 +5,7 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as ApiKey from "@trackingmore-effect/core/ApiKey"
-import type * as Endpoint from "@trackingmore-effect/core/Endpoint"
+import * as Endpoint from "@trackingmore-effect/core/Endpoint"
 import * as Envelope from "@trackingmore-effect/core/Envelope"
 import * as Gate from "@trackingmore-effect/core/Gate"
 import * as Retry from "@trackingmore-effect/core/Retry"
@@ -20,6 +20,7 @@ import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
+import * as Rec from "effect/Record"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -46,7 +47,7 @@ const withKeyHeader = (names: ReadonlyArray<string | RegExp>): ReadonlyArray<str
   names.includes(apiKeyHeader) ? names : [...names, apiKeyHeader]
 
 export interface Request<A, I> {
-  readonly endpoint: Endpoint.Endpoint
+  readonly endpoint: Endpoint.Endpoint<Endpoint.Name>
   /** The path relative to the base URL, already URI-encoded (`Endpoint.path`). */
   readonly path: string
   readonly query?: Readonly<Record<string, string>> | undefined
@@ -95,6 +96,9 @@ export const make = (options: ResolvedOptions): Effect.Effect<Transport, never, 
     // cut out of anything an error keeps.
     const scrub = scrubber([Redacted.value(options.apiKey), ...options.secrets])
 
+    // One counter per endpoint, made once: a tagged metric's key is hashed when it is made.
+    const counters = Rec.map(Endpoint.endpoints, (endpoint) => Metric.tagged(requests, "endpoint", endpoint.name))
+
     const services: Record<Endpoint.RateGroup, Retry.RetryServices> = {
       default: { gate: limitedGate(gate, limiter, `${key}:default`, options.rateLimits.default), budget },
       realtime: { gate: limitedGate(gate, limiter, `${key}:realtime`, options.rateLimits.realtime), budget },
@@ -105,7 +109,7 @@ export const make = (options: ResolvedOptions): Effect.Effect<Transport, never, 
       const { method } = spec.endpoint
       const context = { method, endpoint: spec.path }
       const decodeData = spec.decode ?? Schema.decodeUnknownEither(spec.response)
-      const counter = Metric.tagged(requests, "endpoint", spec.endpoint.name)
+      const counter = counters[spec.endpoint.name]
 
       let httpRequest = HttpClientRequest.make(method)(`${options.baseUrl}${spec.path}`, { headers })
       if (spec.query !== undefined) httpRequest = HttpClientRequest.setUrlParams(httpRequest, spec.query)
