@@ -156,7 +156,7 @@ export const runImport = (options: ImportOptions): Effect.Effect<Summary, never,
         else if (Tracking.isFinalStatus(slot.status)) final++
         else if (slot.creation !== undefined) polling++
       }
-      return { total: slots.length, created, polling, final, failed }
+      return { total: slots.length, created, polling, final, failed, follow: options.follow?._tag === "Webhook" ? "webhook" : "polling" }
     }
     const report = () => progress.update(counts())
     report()

@@ -10,6 +10,8 @@ export interface Counts {
   readonly created: number
   /** Created, not final yet. */
   readonly polling: number
+  /** How the shipments not final yet are followed (default polling): names them in the text. */
+  readonly follow?: "polling" | "webhook" | undefined
   readonly final: number
   readonly failed: number
 }
@@ -36,7 +38,7 @@ const bar = (counts: Counts, width: number): string => {
 }
 
 const text = (counts: Counts): string =>
-  `created ${counts.created}/${counts.total}  polling ${counts.polling}  final ${counts.final}  failed ${counts.failed}`
+  `created ${counts.created}/${counts.total}  ${counts.follow === "webhook" ? "awaiting push" : "polling"} ${counts.polling}  final ${counts.final}  failed ${counts.failed}`
 
 /** A bar redrawn in place (`\r` + erase line), at most every `intervalMs`. */
 export const terminal = (write: (chunk: string) => void, intervalMs = 80): Progress => {

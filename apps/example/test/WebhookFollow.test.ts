@@ -99,6 +99,8 @@ describe("track import --follow webhook", () => {
       expect(embedded.stderr).toBe("")
       expect(embedded.code).toBe(0)
       expect(embedded.stdout).toContain("Following by webhook: receiver at http://127.0.0.1:")
+      expect(embedded.stdout).toContain("progress: created 200/200  awaiting push 0  final 200  failed 0")
+      expect(embedded.stdout).not.toMatch(/^progress: .*polling/m)
       expect(embedded.stdout).toContain("200 created, 0 already there, 200 final, 0 failed.")
       expect(embedded.stdout).toMatch(
         /^Webhook: \d+ deliveries received: \d+ accepted, \d+ repeats ignored, \d+ out-of-order ignored, \d+ refused/m
