@@ -88,7 +88,7 @@ const throughput = async () => {
     console.log(`outcomes                : created ${summary.created}, existed ${summary.existed}, failed ${summary.failed}`)
     console.log(`batch calls             : ${batchCalls} (expected ${calls})`)
     console.log(`completion time         : ${fmt(seconds)} s`)
-    console.log(`physical limit          : ⌈N/40⌉/R = ${calls}/R = ${fmt(physicalAll)} s (DESIGN.md's definition)`)
+    console.log(`physical limit          : ⌈N/40⌉/R = ${calls}/R = ${fmt(physicalAll)} s (the project's definition: every batch call at the rate limit)`)
     console.log(`ratio physical/actual   : ${fmt(physicalAll / seconds)} (target ≥ 0.95)`)
     console.log(
       `stricter, (${calls}−1)/R   : ${fmt(physicalBetween)} s → ratio ${fmt(physicalBetween / seconds)} (the first call needs no wait)`

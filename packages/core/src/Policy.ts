@@ -130,7 +130,7 @@ export interface PolicyConfig {
 }
 
 /**
- * The defaults of DESIGN.md, in one place.
+ * The documented defaults (two minutes after a 429, full jitter for 503s, …), in one place.
  *
  * @since 0.1.0
  * @category defaults
@@ -335,7 +335,7 @@ const transport: Rule<TrackingMoreError.TransportError> = (error, state, config)
   error.kind === "invalid-request" ? Effect.succeed(Decision.Fail()) : serverBackoff("transport")(error, state, config)
 
 /**
- * The default rule of every tag (DESIGN.md, "Default policy per code").
+ * The default rule of every tag: the decisions the README's code table lists.
  *
  * @since 0.1.0
  * @category defaults

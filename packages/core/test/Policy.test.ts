@@ -38,7 +38,7 @@ const state = (overrides: Partial<Policy.AttemptState> = {}): Policy.AttemptStat
 })
 
 describe("Policy", () => {
-  describe("defaults (DESIGN.md)", () => {
+  describe("defaults (the documented policy)", () => {
     const decide = (code: number, s = state()) => Effect.runSync(Policy.decide(TrackingMoreError.fromCode(code), s))
 
     it("429 cools the key for two minutes, at most five times", () => {
