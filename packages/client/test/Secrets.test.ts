@@ -179,6 +179,18 @@ describe("the API key appears in no output", () => {
         assertNoSecret(texts, secret)
       }))
 
+    it.live("short credentials are cut out as credentials, without mangling the rest of a message", () =>
+      Effect.gen(function*() {
+        const { exit } = yield* run(secret, sim.baseUrl.replace("http://", "http://u:t@"), (client) => client.carriers)
+        const error = Exit.isFailure(exit)
+          ? [...Cause.failures(exit.cause)][0] as TrackingMoreError.TrackingMoreError | undefined
+          : undefined
+        assert.strictEqual(error?._tag, "TransportError")
+        // fetch's own words stay readable: "Request cannot be constructed from a URL that includes credentials".
+        assert.include(error?.message, "cannot be constructed from a URL that includes credentials")
+        assert.notInclude(error?.message, "u:t@")
+      }))
+
     it.live("an HttpClient that sends it: url.full shows REDACTED in their place, as OpenTelemetry asks", () =>
       Effect.gen(function*() {
         const { exit, out } = yield* run(secret, withCredentials(), (client) => client.carriers, NodeHttpClient.layerUndici)

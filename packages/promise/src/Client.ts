@@ -307,6 +307,13 @@ const checkOptions = (options: ClientOptions): EffectClient.ClientOptions => {
   const effectOptions: EffectClient.ClientOptions = { ...rest, apiKey: Redacted.make(apiKey) }
   const checked = EffectClient.validateOptions(effectOptions)
   if (Either.isLeft(checked)) throw new InvalidOptionError(checked.left.option, `createClient: ${checked.left.message}`)
+  // `fetch` refuses a URL with credentials, so with the standard fetch such a base URL could never work.
+  if (options.fetch === undefined && typeof options.baseUrl === "string" && /^[a-z]+:\/\/[^/]*@/i.test(options.baseUrl)) {
+    throw new InvalidOptionError(
+      "baseUrl",
+      "createClient: baseUrl must not carry credentials (user:password@): fetch refuses such URLs; pass a `fetch` that adds them, or a URL without them"
+    )
+  }
   return effectOptions
 }
 

@@ -81,8 +81,21 @@ describe("createClient checks every option before anything runs", () => {
     }
   })
 
-  it("credentials in baseUrl are not shown by inspect or toJSON", async () => {
-    const client = createClient({ apiKey: "k", baseUrl: "https://proxy-user:proxy-pass@proxy.example/v2" })
+  it("credentials in baseUrl are refused with the standard fetch, which could never send them", () => {
+    expect(thrownOption({ apiKey: "k", baseUrl: "https://proxy-user:proxy-pass@proxy.example/v2" })).toBe("baseUrl")
+    try {
+      createClient({ apiKey: "k", baseUrl: "https://proxy-user:proxy-pass@proxy.example/v2" })
+    } catch (error) {
+      expect(String(error)).not.toContain("proxy-pass")
+    }
+  })
+
+  it("with a fetch of one's own they are accepted, and inspect and toJSON do not show them", async () => {
+    const client = createClient({
+      apiKey: "k",
+      baseUrl: "https://proxy-user:proxy-pass@proxy.example/v2",
+      fetch: globalThis.fetch
+    })
     try {
       for (const text of [inspect(client), JSON.stringify(client)]) {
         expect(text).toContain("https://REDACTED:REDACTED@proxy.example/v2")

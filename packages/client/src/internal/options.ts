@@ -21,7 +21,7 @@ export interface ResolvedOptions {
   readonly baseUrl: string
   /** The base URL as spans and errors may show it: credentials replaced by `REDACTED`. */
   readonly displayBaseUrl: string
-  /** Credentials of the base URL (user name, password), scrubbed from any error text. */
+  /** The base URL's credentials as a text would quote them (`user:password@`), cut out of any error text. */
   readonly secrets: ReadonlyArray<string>
   readonly policy: Policy.PolicyConfig
   readonly rateLimits: Readonly<Record<RateGroup, ResolvedRateLimit>>
@@ -106,7 +106,11 @@ const checkBaseUrl = (
   if (url.search !== "" || url.hash !== "") {
     return Either.left(Options.invalid("baseUrl", `must have no query or fragment, got ${showUrl(input)}`))
   }
-  const secrets = [url.username, url.password].filter((part) => part.length > 0)
+  // The credentials as a text quotes them: the URL's user-info part, as written and decoded. The user name or
+  // password alone is not cut out of texts (a short one would mangle every message), the user info is.
+  const userInfo = url.username === "" && url.password === ""
+    ? []
+    : [`${url.username}${url.password === "" ? "" : `:${url.password}`}@`]
   const baseUrl = url.href.replace(/\/+$/, "")
   const display = new URL(url.href)
   if (display.username !== "") display.username = "REDACTED"
@@ -114,7 +118,7 @@ const checkBaseUrl = (
   return Either.right({
     baseUrl,
     displayBaseUrl: display.href.replace(/\/+$/, ""),
-    secrets: [...secrets, ...secrets.map(decodeURIComponentSafe)]
+    secrets: [...userInfo, ...userInfo.map(decodeURIComponentSafe)]
   })
 }
 

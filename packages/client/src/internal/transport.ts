@@ -94,7 +94,7 @@ export const make = (options: ResolvedOptions): Effect.Effect<Transport, never, 
     )
     // Text of a failure may quote the request (a header value, the URL): the key and the URL's credentials are
     // cut out of anything an error keeps.
-    const scrub = scrubber([Redacted.value(options.apiKey), ...options.secrets])
+    const scrub = scrubber(Redacted.value(options.apiKey), options.secrets)
 
     // One counter per endpoint, made once: a tagged metric's key is hashed when it is made.
     const counters = Rec.map(Endpoint.endpoints, (endpoint) => Metric.tagged(requests, "endpoint", endpoint.name))
@@ -302,10 +302,17 @@ const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => 
   return out
 }
 
-/** Replaces every occurrence of the secrets in a text with `<redacted>`. */
-const scrubber = (secrets: ReadonlyArray<string>) => {
-  const parts = [...new Set(secrets.filter((secret) => secret.length > 0))]
-  return (text: string): string => parts.reduce((out, secret) => out.split(secret).join("<redacted>"), text)
+/**
+ * Replaces every occurrence of the secrets in a text: the API key with `<redacted>`, a URL's credentials
+ * (`user:password@`) with `REDACTED:REDACTED@`, as OpenTelemetry writes them.
+ */
+const scrubber = (apiKey: string, userInfo: ReadonlyArray<string>) => {
+  const replacements: ReadonlyArray<readonly [string, string]> = [
+    ...[...new Set(userInfo)].map((secret) => [secret, "REDACTED:REDACTED@"] as const),
+    [apiKey, "<redacted>"]
+  ]
+  return (text: string): string =>
+    replacements.reduce((out, [secret, replacement]) => out.split(secret).join(replacement), text)
 }
 
 type Scrub = (text: string) => string
