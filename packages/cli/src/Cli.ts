@@ -19,14 +19,20 @@ import * as Output from "./Output.js"
 import * as PolicyCommand from "./PolicyCommand.js"
 import * as SimCommand from "./SimCommand.js"
 import * as Stop from "./Stop.js"
+import { readFileSync } from "node:fs"
 
 /**
- * The version `--version` prints.
+ * The version `--version` prints: the installed package's own, read from its `package.json`, so that it follows
+ * every release.
  *
  * @since 0.1.0
  * @category constants
  */
-export const version = "0.1.0"
+export const version = (): string => {
+  const manifest: unknown = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
+  const found = typeof manifest === "object" && manifest !== null ? (manifest as { readonly version?: unknown }).version : undefined
+  return typeof found === "string" ? found : "unknown"
+}
 
 const json = { names: ["--json"] }
 const prefix = { names: ["--prefix"], example: "trackingmore:" }
@@ -162,7 +168,9 @@ const footer = HelpDoc.blocks([
   )
 ])
 
-const cli = Command.run(trackingmore, { name: "trackingmore", version, footer })
+// Built when it runs: the version is read from the package then, not when the module loads.
+const cli = (args: ReadonlyArray<string>) =>
+  Command.run(trackingmore, { name: "trackingmore", version: version(), footer })(args)
 
 const examplesText = (examples: ReadonlyArray<readonly [string, string]>): string => {
   const paint = Output.stdout

@@ -141,8 +141,11 @@ const doctor = Command.make(
           })
         } else {
           const info = user.right
-          const who = [info.userId === null ? undefined : `user ${info.userId}`, info.email ?? undefined]
-            .filter((part) => part !== undefined).join(", ")
+          // The account's email is the key that signs its webhooks: it is never printed, only whether it is set.
+          const who = [
+            info.userId === null || info.userId === undefined ? undefined : `user ${info.userId}`,
+            info.email === null || info.email === undefined ? undefined : "an email on file"
+          ].filter((part) => part !== undefined).join(", ")
           checks.unshift(
             { name: "key", ok: true, detail: `it works${who === "" ? "" : ` (${who})`}` },
             info.balance === null || info.balance === undefined

@@ -84,7 +84,7 @@ const targetKey = (
   if (fromEnv) return Effect.map(Env.fingerprintFromEnv(command), Option.some)
   if (Option.isSome(fingerprint)) {
     const key = fingerprint.value.trim()
-    return /^[^\s{}]+$/.test(key)
+    return /^[0-9a-f]{16}$/.test(key)
       ? Effect.succeed(Option.some(key))
       : Effect.fail(Stop.usage(`${command}: "${fingerprint.value}" is not a key fingerprint (16 hex digits, as \`trackingmore gate status\` lists them).`))
   }

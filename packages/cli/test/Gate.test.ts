@@ -99,10 +99,12 @@ describe.skipIf(!available).concurrent("trackingmore gate, against the real Redi
       expect(empty.stdout).toMatch(/^No key has a gate under the prefix tm-cli-test:empty:\S+ on redis:\/\/\S+: every key is open\.\n$/)
     }), 30_000)
 
-  it.live("bad input is one sentence: no key given, no reason, a bad duration, a missing TRACKINGMORE_API_KEY", () =>
+  it.live("bad input is one sentence: no key given, a key that is no fingerprint, no reason, a bad duration, a missing TRACKINGMORE_API_KEY", () =>
     Effect.gen(function*() {
       const cases: ReadonlyArray<readonly [ReadonlyArray<string>, Record<string, string>, string]> = [
         [["gate", "reset"], env, "trackingmore gate reset: which key? Give its fingerprint (`trackingmore gate status` lists them) or --key-from-env.\n"],
+        [["gate", "reset", "nothex"], env, "trackingmore gate reset: \"nothex\" is not a key fingerprint (16 hex digits, as `trackingmore gate status` lists them).\n"],
+        [["gate", "halt", "00000000000000B", "--reason", "x"], env, "trackingmore gate halt: \"00000000000000B\" is not a key fingerprint (16 hex digits, as `trackingmore gate status` lists them).\n"],
         [["gate", "halt", "00000000000000bb"], env, "trackingmore gate halt: say why with --reason (e.g. --reason \"incident 42: stop all calls\"); every call on the key fails with it.\n"],
         [["gate", "halt", "00000000000000bb", "--reason", "x", "--for", "soon"], env, "trackingmore gate halt: --for \"soon\" is not a duration (e.g. 90s, 30m, 2h, 1d).\n"],
         [["gate", "status", "--key-from-env"], { REDIS_URL: redisUrl }, "trackingmore gate status: TRACKINGMORE_API_KEY is not set; --key-from-env computes the fingerprint of that key.\n"]
