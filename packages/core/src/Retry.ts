@@ -111,7 +111,7 @@ interface Admission {
  * const call = attempt.pipe(
  *   Retry.run({ key: "key-fingerprint", idempotent: true }),
  *   Effect.provide(Gate.layerMemory),
- *   Effect.provide(RetryBudget.layerMemory())
+ *   Effect.provide(RetryBudget.layerMemory)
  * )
  * ```
  */

@@ -99,10 +99,18 @@ export const makeMemory = (config: Partial<BudgetConfig> = {}): Effect.Effect<Re
   })
 
 /**
- * The in-memory budget as a layer.
+ * The in-memory budget with its numbers changed, as a layer.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerMemoryWith = (config: Partial<BudgetConfig>): Layer.Layer<RetryBudget> =>
+  Layer.effect(RetryBudget, makeMemory(config))
+
+/**
+ * The in-memory budget with the default numbers, as a layer (a value, like `Gate.layerMemory`).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerMemory = (config: Partial<BudgetConfig> = {}): Layer.Layer<RetryBudget> =>
-  Layer.effect(RetryBudget, makeMemory(config))
+export const layerMemory: Layer.Layer<RetryBudget> = layerMemoryWith({})

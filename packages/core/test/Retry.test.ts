@@ -211,7 +211,7 @@ describe("Retry", () => {
         const exit = yield* Effect.exit(Retry.run(call.attempt, { key, idempotent: true }))
         assert.strictEqual(failureTag(exit), "ServiceUnavailable")
         assert.strictEqual(call.runs(), 1)
-      }).pipe(Effect.provide(Layer.merge(Gate.layerMemory, RetryBudget.layerMemory({ capacity: 4 })))))
+      }).pipe(Effect.provide(Layer.merge(Gate.layerMemory, RetryBudget.layerMemoryWith({ capacity: 4 })))))
   })
 
   describe("services", () => {

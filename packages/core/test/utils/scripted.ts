@@ -22,4 +22,4 @@ export const scripted = (steps: ReadonlyArray<Step>) => {
 }
 
 /** Fresh in-memory gate and budget for one test. */
-export const memory = Layer.merge(Gate.layerMemory, RetryBudget.layerMemory())
+export const memory = Layer.merge(Gate.layerMemory, RetryBudget.layerMemory)
