@@ -24,6 +24,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Tracking from "./Tracking.js"
+import { concat } from "./internal/bytes.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // errors
@@ -604,13 +605,7 @@ const readBody = (maxBodyBytes: number) =>
       })
     )
     if (size > maxBodyBytes) return yield* tooLarge(maxBodyBytes)
-    const body = new Uint8Array(size)
-    let offset = 0
-    for (const chunk of chunks) {
-      body.set(chunk, offset)
-      offset += chunk.length
-    }
-    return body
+    return concat(chunks, size)
   })
 
 /**

@@ -24,6 +24,7 @@ import * as Rec from "effect/Record"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { concat } from "./bytes.js"
 import type { ResolvedOptions, ResolvedRateLimit } from "./options.js"
 
 /** The header the API key travels in; also added to the redacted header names of every request. */
@@ -291,16 +292,6 @@ const readBody = (
 
 const utf8 = new TextDecoder("utf-8")
 
-const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
-}
 
 /**
  * Replaces every occurrence of the secrets in a text: the API key with `<redacted>`, a URL's credentials
