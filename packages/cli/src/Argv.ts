@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import * as Option from "effect/Option"
+import { distance } from "./internal/distance.js"
 
 /**
  * An option of a command.
@@ -102,20 +103,6 @@ export const locate = (
 
 const commandOf = (program: ProgramSpec, path: ReadonlyArray<string>): CommandSpec | undefined =>
   program.commands.find((command) => command.path.length === path.length && command.path.every((n, k) => path[k] === n))
-
-const distance = (a: string, b: string): number => {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!
-      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1))
-      diagonal = above
-    }
-  }
-  return row[b.length]!
-}
 
 /**
  * The problem of `args` (the arguments after the program name) that `@effect/cli` would report misleadingly:

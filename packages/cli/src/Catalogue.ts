@@ -8,6 +8,7 @@ import * as StatusCode from "@trackingmore-effect/core/StatusCode"
 import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
 import * as Advice from "./Advice.js"
 import * as Decisions from "./Decisions.js"
+import { distance } from "./internal/distance.js"
 
 /**
  * The categories of the catalogue, in the order they first appear.
@@ -214,16 +215,3 @@ const explainTag = (tag: OtherTag): Explanation => {
   }
 }
 
-const distance = (a: string, b: string): number => {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!
-      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1))
-      diagonal = above
-    }
-  }
-  return row[b.length]!
-}
