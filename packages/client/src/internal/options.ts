@@ -5,8 +5,8 @@ import type * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 
-/** The rate-limit groups of the API, the same grouping the simulator uses. */
-export type RateGroup = "default" | "realtime" | "list"
+/** The rate-limit groups of the API, from core's endpoint table. */
+type RateGroup = Endpoint.RateGroup
 
 /** A rate limit with its window decoded. */
 export interface ResolvedRateLimit {

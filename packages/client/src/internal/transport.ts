@@ -66,7 +66,6 @@ export interface Request<A, I> {
 export interface Transport {
   /** The API key's fingerprint. */
   readonly key: string
-  readonly gate: Gate.Gate
   readonly request: <A, I>(request: Request<A, I>) => Effect.Effect<A, TrackingMoreError.TrackingMoreError>
 }
 
@@ -185,7 +184,7 @@ export const make = (options: ResolvedOptions): Effect.Effect<Transport, never, 
       )
     }
 
-    return { key, gate, request }
+    return { key, request }
   })
 
 /**
