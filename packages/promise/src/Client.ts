@@ -308,7 +308,9 @@ const checkOptions = (options: ClientOptions): EffectClient.ClientOptions => {
   const checked = EffectClient.validateOptions(effectOptions)
   if (Either.isLeft(checked)) throw new InvalidOptionError(checked.left.option, `createClient: ${checked.left.message}`)
   // `fetch` refuses a URL with credentials, so with the standard fetch such a base URL could never work.
-  if (options.fetch === undefined && typeof options.baseUrl === "string" && /^[a-z]+:\/\/[^/]*@/i.test(options.baseUrl)) {
+  // (The client's check above has parsed the URL already, so `new URL` cannot throw here.)
+  const url = typeof options.baseUrl === "string" ? new URL(options.baseUrl) : undefined
+  if (options.fetch === undefined && url !== undefined && (url.username !== "" || url.password !== "")) {
     throw new InvalidOptionError(
       "baseUrl",
       "createClient: baseUrl must not carry credentials (user:password@): fetch refuses such URLs; pass a `fetch` that adds them, or a URL without them"
