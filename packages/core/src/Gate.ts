@@ -67,6 +67,15 @@ export interface AwaitOptions {
 }
 
 /**
+ * @since 0.2.0
+ * @category models
+ */
+export interface CooldownOptions {
+  /** When the request answered 429 was sent (epoch ms, the caller's clock). */
+  readonly sentAt?: number | undefined
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -81,8 +90,11 @@ export interface Gate {
   ) => Effect.Effect<Pass, TrackingMoreError.TrackingMoreError | DeadlineExceeded>
   /** The prober's attempt is decided (`confirmed`), or was abandoned and another caller must probe. */
   readonly settle: (key: string, confirmed: boolean) => Effect.Effect<void>
-  /** Cool the key until `until` (epoch ms). The later of two cooldowns wins. */
-  readonly cooldown: (key: string, until: number) => Effect.Effect<void>
+  /**
+   * Cool the key until `until` (epoch ms). The later of two cooldowns wins. `sentAt` is when the request that
+   * was answered 429 was sent (epoch ms).
+   */
+  readonly cooldown: (key: string, until: number, options?: CooldownOptions) => Effect.Effect<void>
   /** Halt the key with the error that caused it, for `duration` or until reset. */
   readonly halt: (
     key: string,

@@ -145,6 +145,8 @@ export const run: {
     let state = Policy.initialState(options.idempotent)
     let lastError: TrackingMoreError.TrackingMoreError | undefined
     let registered = false
+    // When the current attempt was sent: a 429 to a request sent before the key's cooldown began is an echo.
+    let sentAt = 0
 
     // Fails with `error` when a wait of `delay` would end after the deadline.
     const checkDeadline = (delay: Duration.Duration, error: TrackingMoreError.TrackingMoreError) =>
@@ -185,7 +187,7 @@ export const run: {
             // Every caller on the key must learn of the 429, even if this one then gives up. The caller does not
             // sleep here: it goes back to the gate, which holds it (and everyone) until the cooldown ends.
             const now = yield* Clock.currentTimeMillis
-            yield* gate.cooldown(options.key, now + Duration.toMillis(decision.delay))
+            yield* gate.cooldown(options.key, now + Duration.toMillis(decision.delay), { sentAt })
             yield* checkDeadline(decision.delay, error)
             yield* recordWait("cooldown", decision.delay, error._tag)
             break
@@ -220,6 +222,7 @@ export const run: {
       Effect.gen(function*() {
         state = { ...state, attempt: state.attempt + 1 }
         yield* Metric.increment(metrics.attempts)
+        sentAt = yield* Clock.currentTimeMillis
         const exit = yield* Effect.exit(attempt)
         if (Exit.isSuccess(exit)) {
           yield* budget.deposit(options.key)

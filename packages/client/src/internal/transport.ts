@@ -61,6 +61,8 @@ export interface Request<A, I> {
   readonly onNotRegistered?:
     | ((error: TrackingMoreError.NotRegistered) => Effect.Effect<void, TrackingMoreError.TrackingMoreError>)
     | undefined
+  /** Overrides the policy's per-call deadline (`Duration.infinity`: none), e.g. with what is left of a bulk call's. */
+  readonly deadline?: Duration.DurationInput | undefined
 }
 
 export interface Transport {
@@ -179,6 +181,7 @@ export const make = (options: ResolvedOptions): Effect.Effect<Transport, never, 
           idempotent: spec.endpoint.idempotent,
           policy: options.policy,
           onNotRegistered: spec.onNotRegistered,
+          deadline: spec.deadline,
           services: services[spec.endpoint.group]
         })
       )
