@@ -11,10 +11,23 @@ import type { Json, Result } from "./result.js"
 import { fail, meaning, ok, str } from "./result.js"
 import { view } from "./view.js"
 
-/** The largest page list answers (a larger `limit` is answered 202 with this one). */
+/** The largest page list answers, as documented (a larger `limit` is answered 202 with this one). */
 const MAX_LIMIT = 2000
 
+/** The page size when the request names none, as documented. */
+const DEFAULT_LIMIT = 100
+
 const timeBounds = ["created_at_min", "created_at_max", "update_time_min", "update_time_max"] as const
+
+/**
+ * A time bound: a whole, non-negative number of unix seconds (the documented format). Anything else is answered
+ * 4012 rather than read as some other instant: a filter that silently selects the wrong trackings is worse
+ * than a refusal.
+ */
+const unixSeconds = /^\d{1,12}$/
+
+/** The whole unix second of epoch `ms`: the API compares times at this granularity (its times show seconds). */
+const second = (ms: number): number => Math.floor(ms / 1000)
 
 const csv = (raw: string | null): Array<string> =>
   (raw ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0)
@@ -25,9 +38,8 @@ const filter = (call: Call, query: URLSearchParams): Array<Json> | Result => {
   for (const name of timeBounds) {
     const v = query.get(name)
     if (v === null || v === "") continue
-    const n = Number(v)
-    if (!Number.isFinite(n)) return fail(4012, `(${name} must be a number)`)
-    bounds[name] = n
+    if (!unixSeconds.test(v)) return fail(4012, `(${name} must be unix seconds: a whole number ≥ 0, got ${JSON.stringify(v.slice(0, 40))})`)
+    bounds[name] = Number(v)
   }
   const status = query.get("status") || undefined
   if (status !== undefined && !TrackingStatus.isTrackingStatus(status)) return fail(4012, `(unknown status ${status})`)
@@ -46,11 +58,13 @@ const filter = (call: Call, query: URLSearchParams): Array<Json> | Result => {
     if (numbers !== undefined && !numbers.has(tracking.number)) continue
     if (orders !== undefined && !orders.has(tracking.fields.order_id ?? "")) continue
     if (archived !== undefined && tracking.archived !== archived) continue
-    const created = tracking.createdAt / 1000
+    // Both bounds are inclusive, at whole seconds: a tracking updated at 12:00:00.700 is selected by
+    // update_time_min = update_time_max = the unix second of 12:00:00.
+    const created = second(tracking.createdAt)
     if (bounds.created_at_min !== undefined && created < bounds.created_at_min) continue
     if (bounds.created_at_max !== undefined && created > bounds.created_at_max) continue
     const shown = view(tracking, call.now, call.world.stepMs)
-    const updated = Date.parse(shown.updated_at as string) / 1000
+    const updated = second(Date.parse(shown.updated_at as string))
     if (bounds.update_time_min !== undefined && updated < bounds.update_time_min) continue
     if (bounds.update_time_max !== undefined && updated > bounds.update_time_max) continue
     if (status !== undefined && shown.status !== status) continue
@@ -59,13 +73,15 @@ const filter = (call: Call, query: URLSearchParams): Array<Json> | Result => {
   return out
 }
 
+/** A page or limit in decimal digits, `fallback` when absent, NaN otherwise ("1e3" and "2.0" are not). */
+const whole = (raw: string | null, fallback: number): number =>
+  raw === null || raw === "" ? fallback : /^\d{1,9}$/.test(raw) ? Number(raw) : NaN
+
 export const list = (call: Call): Result => {
   const query = call.request.query
-  const page = query.get("page") ? Number(query.get("page")) : 1
-  const limit = query.get("limit") ? Number(query.get("limit")) : 100
-  if (!Number.isInteger(page) || page < 1 || !Number.isInteger(limit) || limit < 1) {
-    return fail(4012, "(page and limit must be positive integers)")
-  }
+  const page = whole(query.get("page"), 1)
+  const limit = whole(query.get("limit"), DEFAULT_LIMIT)
+  if (!(page >= 1 && limit >= 1)) return fail(4012, "(page and limit must be positive integers)")
   const filtered = filter(call, query)
   if (!Array.isArray(filtered)) return filtered
   const effectiveLimit = Math.min(limit, MAX_LIMIT)
