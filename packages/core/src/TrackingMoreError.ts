@@ -4,33 +4,24 @@
  *
  * @since 0.1.0
  */
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import * as internal from "./internal/errorClass.js"
+import * as message from "./internal/errorMessage.js"
 import * as StatusCode from "./StatusCode.js"
 
 /**
  * @since 0.1.0
  * @category type ids
  */
-export const TypeId: unique symbol = Symbol.for("@trackingmore-effect/core/TrackingMoreError")
+export const TypeId: unique symbol = internal.TypeId
 
 /**
  * @since 0.1.0
  * @category type ids
  */
 export type TypeId = typeof TypeId
-
-/** Context every error may carry: where it happened and what the server said. */
-const contextFields = {
-  message: Schema.String,
-  /** The server's own `meta.message`, when it sent one. */
-  serverMessage: Schema.optional(Schema.String),
-  /** The server's `Retry-After` hint, when it sent one. */
-  retryAfter: Schema.optional(Schema.DurationFromMillis),
-  method: Schema.optional(Schema.String),
-  endpoint: Schema.optional(Schema.String)
-}
 
 /**
  * Where a call was going and what the server answered, used to build an error.
@@ -45,75 +36,56 @@ export interface ErrorContext {
   readonly endpoint?: string | undefined
 }
 
-// On the prototype, not the instance: equality, encoding and `inspect` output stay those of the fields.
-const withTypeId = <C>(klass: C): C => {
-  Object.defineProperty((klass as { readonly prototype: object }).prototype, TypeId, {
-    value: TypeId,
-    enumerable: false
-  })
-  return klass
-}
-
-/** The class factory for a documented code: a literal `code` and the shared context fields. */
-const codeError = <Self>() =>
-<const Tag extends StatusCode.CodeErrorTag>(tag: Tag) =>
-  withTypeId(
-    Schema.TaggedError<Self>()(tag, {
-      code: Schema.Literal(StatusCode.forTag(tag).code as StatusCode.CodeOf<Tag>),
-      ...contextFields
-    })
-  )
-
 /** @since 0.1.0 @category errors */
-export class LimitExceeded extends codeError<LimitExceeded>()("LimitExceeded") {}
+export class LimitExceeded extends internal.codeError<LimitExceeded>()("LimitExceeded") {}
 /** @since 0.1.0 @category errors */
-export class Unauthorized extends codeError<Unauthorized>()("Unauthorized") {}
+export class Unauthorized extends internal.codeError<Unauthorized>()("Unauthorized") {}
 /** @since 0.1.0 @category errors */
-export class InvalidApiKey extends codeError<InvalidApiKey>()("InvalidApiKey") {}
+export class InvalidApiKey extends internal.codeError<InvalidApiKey>()("InvalidApiKey") {}
 /** @since 0.1.0 @category errors */
-export class ApiKeyDeleted extends codeError<ApiKeyDeleted>()("ApiKeyDeleted") {}
+export class ApiKeyDeleted extends internal.codeError<ApiKeyDeleted>()("ApiKeyDeleted") {}
 /** @since 0.1.0 @category errors */
-export class InvalidRequest extends codeError<InvalidRequest>()("InvalidRequest") {}
+export class InvalidRequest extends internal.codeError<InvalidRequest>()("InvalidRequest") {}
 /** @since 0.1.0 @category errors */
-export class TrackingNumberRequired extends codeError<TrackingNumberRequired>()("TrackingNumberRequired") {}
+export class TrackingNumberRequired extends internal.codeError<TrackingNumberRequired>()("TrackingNumberRequired") {}
 /** @since 0.1.0 @category errors */
-export class InvalidTrackingNumber extends codeError<InvalidTrackingNumber>()("InvalidTrackingNumber") {}
+export class InvalidTrackingNumber extends internal.codeError<InvalidTrackingNumber>()("InvalidTrackingNumber") {}
 /** @since 0.1.0 @category errors */
-export class InvalidCarrierCode extends codeError<InvalidCarrierCode>()("InvalidCarrierCode") {}
+export class InvalidCarrierCode extends internal.codeError<InvalidCarrierCode>()("InvalidCarrierCode") {}
 /** @since 0.1.0 @category errors */
-export class TrackingAlreadyExists extends codeError<TrackingAlreadyExists>()("TrackingAlreadyExists") {}
+export class TrackingAlreadyExists extends internal.codeError<TrackingAlreadyExists>()("TrackingAlreadyExists") {}
 /** @since 0.1.0 @category errors */
-export class TrackingNotFound extends codeError<TrackingNotFound>()("TrackingNotFound") {}
+export class TrackingNotFound extends internal.codeError<TrackingNotFound>()("TrackingNotFound") {}
 /** @since 0.1.0 @category errors */
-export class ActivationRequired extends codeError<ActivationRequired>()("ActivationRequired") {}
+export class ActivationRequired extends internal.codeError<ActivationRequired>()("ActivationRequired") {}
 /** @since 0.1.0 @category errors */
-export class InsufficientBalance extends codeError<InsufficientBalance>()("InsufficientBalance") {}
+export class InsufficientBalance extends internal.codeError<InsufficientBalance>()("InsufficientBalance") {}
 /** @since 0.1.0 @category errors */
-export class BatchTooLarge extends codeError<BatchTooLarge>()("BatchTooLarge") {}
+export class BatchTooLarge extends internal.codeError<BatchTooLarge>()("BatchTooLarge") {}
 /** @since 0.1.0 @category errors */
-export class QuotaExhausted extends codeError<QuotaExhausted>()("QuotaExhausted") {}
+export class QuotaExhausted extends internal.codeError<QuotaExhausted>()("QuotaExhausted") {}
 /** @since 0.1.0 @category errors */
-export class NotRegistered extends codeError<NotRegistered>()("NotRegistered") {}
+export class NotRegistered extends internal.codeError<NotRegistered>()("NotRegistered") {}
 /** @since 0.1.0 @category errors */
-export class CarrierNotDetected extends codeError<CarrierNotDetected>()("CarrierNotDetected") {}
+export class CarrierNotDetected extends internal.codeError<CarrierNotDetected>()("CarrierNotDetected") {}
 /** @since 0.1.0 @category errors */
-export class InvalidStatus extends codeError<InvalidStatus>()("InvalidStatus") {}
+export class InvalidStatus extends internal.codeError<InvalidStatus>()("InvalidStatus") {}
 /** @since 0.1.0 @category errors */
-export class PaymentRequired extends codeError<PaymentRequired>()("PaymentRequired") {}
+export class PaymentRequired extends internal.codeError<PaymentRequired>()("PaymentRequired") {}
 /** @since 0.1.0 @category errors */
-export class Forbidden extends codeError<Forbidden>()("Forbidden") {}
+export class Forbidden extends internal.codeError<Forbidden>()("Forbidden") {}
 /** @since 0.1.0 @category errors */
-export class NotFound extends codeError<NotFound>()("NotFound") {}
+export class NotFound extends internal.codeError<NotFound>()("NotFound") {}
 /** @since 0.1.0 @category errors */
-export class MethodNotAllowed extends codeError<MethodNotAllowed>()("MethodNotAllowed") {}
+export class MethodNotAllowed extends internal.codeError<MethodNotAllowed>()("MethodNotAllowed") {}
 /** @since 0.1.0 @category errors */
-export class Conflict extends codeError<Conflict>()("Conflict") {}
+export class Conflict extends internal.codeError<Conflict>()("Conflict") {}
 /** @since 0.1.0 @category errors */
-export class TooManyRequests extends codeError<TooManyRequests>()("TooManyRequests") {}
+export class TooManyRequests extends internal.codeError<TooManyRequests>()("TooManyRequests") {}
 /** @since 0.1.0 @category errors */
-export class ServerError extends codeError<ServerError>()("ServerError") {}
+export class ServerError extends internal.codeError<ServerError>()("ServerError") {}
 /** @since 0.1.0 @category errors */
-export class ServiceUnavailable extends codeError<ServiceUnavailable>()("ServiceUnavailable") {}
+export class ServiceUnavailable extends internal.codeError<ServiceUnavailable>()("ServiceUnavailable") {}
 
 /**
  * A `meta.code` that TrackingMore does not document. The code is kept so nothing is lost.
@@ -121,10 +93,10 @@ export class ServiceUnavailable extends codeError<ServiceUnavailable>()("Service
  * @since 0.1.0
  * @category errors
  */
-export class UnknownStatus extends withTypeId(
+export class UnknownStatus extends internal.withTypeId(
   Schema.TaggedError<UnknownStatus>()("UnknownStatus", {
     code: Schema.Number,
-    ...contextFields
+    ...internal.contextFields
   })
 ) {}
 
@@ -152,16 +124,6 @@ export const MalformedKind = Schema.Literal(
  */
 export type MalformedKind = typeof MalformedKind.Type
 
-const malformedReasons: Record<MalformedKind, string> = {
-  "empty": "empty body",
-  "html": "HTML instead of JSON",
-  "invalid-json": "invalid or truncated JSON",
-  "no-envelope": "JSON without a meta.code envelope",
-  "unexpected-shape": "unexpected data shape",
-  "too-large": "the body is larger than the client accepts",
-  "other": "unreadable answer"
-}
-
 /**
  * The answer could not be read as a TrackingMore envelope: an HTML page from a proxy, an empty body, truncated
  * JSON, data of an unexpected shape, a body larger than the client accepts (`too-large`: it was not read to the
@@ -171,13 +133,13 @@ const malformedReasons: Record<MalformedKind, string> = {
  * @since 0.1.0
  * @category errors
  */
-export class MalformedResponse extends withTypeId(
+export class MalformedResponse extends internal.withTypeId(
   Schema.TaggedError<MalformedResponse>()("MalformedResponse", {
     code: Schema.Number,
     kind: MalformedKind,
     reason: Schema.String,
     bodyExcerpt: Schema.String,
-    ...contextFields
+    ...internal.contextFields
   })
 ) {}
 
@@ -203,12 +165,12 @@ export type TransportErrorKind = typeof TransportErrorKind.Type
  * @since 0.1.0
  * @category errors
  */
-export class TransportError extends withTypeId(
+export class TransportError extends internal.withTypeId(
   Schema.TaggedError<TransportError>()("TransportError", {
     code: Schema.Literal(0),
     kind: TransportErrorKind,
     cause: Schema.optional(Schema.Defect),
-    ...contextFields
+    ...internal.contextFields
   })
 ) {}
 
@@ -235,12 +197,12 @@ export type WaitingFor = typeof WaitingFor.Type
  * @since 0.2.0
  * @category errors
  */
-export class DeadlineExceeded extends withTypeId(
+export class DeadlineExceeded extends internal.withTypeId(
   Schema.TaggedError<DeadlineExceeded>()("DeadlineExceeded", {
     code: Schema.Literal(0),
     waitingFor: WaitingFor,
     until: Schema.Number,
-    ...contextFields
+    ...internal.contextFields
   })
 ) {}
 
@@ -322,22 +284,6 @@ export const TrackingMoreError = Schema.Union(
  */
 export const isTrackingMoreError = (u: unknown): u is TrackingMoreError => Predicate.hasProperty(u, TypeId)
 
-const describe = (meaning: string, context: ErrorContext): string => {
-  const where = context.method !== undefined && context.endpoint !== undefined
-    ? ` (${context.method} ${context.endpoint})`
-    : context.endpoint !== undefined
-    ? ` (${context.endpoint})`
-    : ""
-  const said = context.serverMessage !== undefined && context.serverMessage.length > 0 &&
-      context.serverMessage !== meaning
-    ? ` Server said: "${truncate(context.serverMessage, 200)}".`
-    : ""
-  const wait = context.retryAfter !== undefined ? ` Retry after ${Duration.format(context.retryAfter)}.` : ""
-  return `${meaning}${said}${wait}${where}`
-}
-
-const truncate = (text: string, max: number): string => text.length <= max ? text : `${text.slice(0, max)}…`
-
 /**
  * The typed error of a non-success `meta.code`: its catalogue class when documented, `UnknownStatus`
  * otherwise. The message states the documented meaning and what the server said.
@@ -353,17 +299,12 @@ const truncate = (text: string, max: number): string => text.length <= max ? tex
  */
 export const fromCode = (code: number, context: ErrorContext = {}): TrackingMoreError => {
   const entry = StatusCode.lookup(code)
-  const fields = compact(context)
-  if (entry === undefined || entry.category === "success") {
-    const meaning = entry === undefined
-      ? `Undocumented TrackingMore status code ${code}.`
-      : `Status ${code} is a success code and cannot be an error.`
-    return new UnknownStatus({ code, message: describe(meaning, context), ...fields })
-  }
+  const props = { code, message: message.ofCode(code, entry, context), ...internal.compact(context) }
+  if (entry === undefined || entry.category === "success") return new UnknownStatus(props)
   const Class = classes[entry.tag as StatusCode.CodeErrorTag] as unknown as new(
     props: { readonly code: number; readonly message: string } & ErrorContext
   ) => TrackingMoreError
-  return new Class({ code, message: describe(entry.meaning, context), ...fields })
+  return new Class(props)
 }
 
 /**
@@ -377,15 +318,15 @@ export const malformed = (
   kind: MalformedKind,
   body: string,
   context: ErrorContext = {},
-  reason: string = malformedReasons[kind]
+  reason: string = message.malformedReasons[kind]
 ): MalformedResponse =>
   new MalformedResponse({
     code: status,
     kind,
     reason,
     bodyExcerpt: body.slice(0, maxExcerpt),
-    message: describe(`Unreadable TrackingMore answer (HTTP ${status}): ${reason}.`, context),
-    ...compact(context)
+    message: message.malformed(status, reason, context),
+    ...internal.compact(context)
   })
 
 /**
@@ -400,22 +341,7 @@ export const transport = (
   context: ErrorContext = {},
   detail?: string
 ): TransportError =>
-  new TransportError({
-    code: 0,
-    kind,
-    cause,
-    message: describe(
-      detail === undefined ? transportMeaning[kind] : `${transportMeaning[kind].slice(0, -1)}: ${truncate(detail, 200)}.`,
-      context
-    ),
-    ...compact(context)
-  })
-
-const waitingForMeaning: Record<WaitingFor, string> = {
-  "cooldown": "the API key cools down after a 429",
-  "rate-limit": "the API key's rate limit allows no earlier request",
-  "probe": "another call is testing the API key after a cooldown"
-}
+  new TransportError({ code: 0, kind, cause, message: message.transport(kind, context, detail), ...internal.compact(context) })
 
 /**
  * A `DeadlineExceeded` for a call that would have waited until `until` (epoch ms).
@@ -432,22 +358,9 @@ export const deadlineExceeded = (
     code: 0,
     waitingFor,
     until,
-    message: describe(
-      `The call's deadline passes before it could be sent: ${waitingForMeaning[waitingFor]} until ${
-        Number.isFinite(until) ? new Date(until).toISOString() : "further notice"
-      }. Nothing was sent.`,
-      context
-    ),
-    ...compact(context)
+    message: message.deadlineExceeded(waitingFor, until, context),
+    ...internal.compact(context)
   })
-
-const transportMeaning: Record<TransportErrorKind, string> = {
-  reset: "The connection to TrackingMore was reset before an answer arrived.",
-  refused: "The connection to TrackingMore was refused.",
-  timeout: "TrackingMore did not answer before the attempt timed out.",
-  "invalid-request": "The request to TrackingMore could not be sent (nothing reached the server).",
-  other: "The request to TrackingMore failed before an answer arrived."
-}
 
 /**
  * The longest body excerpt a `MalformedResponse` keeps.
@@ -456,13 +369,3 @@ const transportMeaning: Record<TransportErrorKind, string> = {
  * @category constants
  */
 export const maxExcerpt = 512
-
-// exactOptionalPropertyTypes: drop undefined so the schema's optional fields stay absent.
-const compact = (context: ErrorContext): ErrorContext => {
-  const out: { -readonly [K in keyof ErrorContext]: ErrorContext[K] } = {}
-  if (context.serverMessage !== undefined) out.serverMessage = context.serverMessage
-  if (context.retryAfter !== undefined) out.retryAfter = context.retryAfter
-  if (context.method !== undefined) out.method = context.method
-  if (context.endpoint !== undefined) out.endpoint = context.endpoint
-  return out
-}
