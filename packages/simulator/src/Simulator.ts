@@ -53,6 +53,14 @@ export interface RateLimitOptions {
   readonly burst?: number | Partial<Record<RateGroup, number>>
   /** simulated seconds during which a key receives 429 on every endpoint after going over a limit (default 120) */
   readonly penaltySeconds?: number
+  /**
+   * whether a request that arrives during the penalty restarts it from its arrival (default false: the penalty
+   * ends `penaltySeconds` after the request that started it, whatever arrives meanwhile). TrackingMore does not
+   * document which it does; this switch lets a client be tried against both.
+   *
+   * @since 0.2.0
+   */
+  readonly extendPenalty?: boolean
 }
 
 /**

@@ -27,6 +27,7 @@ const usage = `usage: trackingmore-simulator [options]
   --rate-realtime <n>   realtime group, req/s (default 3)
   --rate-list <n>       list group, req/s (default 1)
   --burst <n>           token-bucket capacity of every group (default: rate + 1)
+  --extend-penalty      a request arriving during a 429 penalty restarts it (default: it does not)
   --step <s>            simulated seconds per lifecycle step (default 1800)
   --control             serve /_control/*
   --webhook-url <url>   push status changes to this loopback http URL (repeat for up to 4)
@@ -77,6 +78,7 @@ const main = async (): Promise<void> => {
       "rate-realtime": { type: "string" },
       "rate-list": { type: "string" },
       burst: { type: "string" },
+      "extend-penalty": { type: "boolean" },
       step: { type: "string" },
       control: { type: "boolean" },
       "webhook-url": { type: "string", multiple: true },
@@ -124,7 +126,8 @@ const main = async (): Promise<void> => {
       ...(rate === undefined ? {} : { default: rate }),
       ...(realtime === undefined ? {} : { realtime }),
       ...(list === undefined ? {} : { list }),
-      ...(burst === undefined ? {} : { burst })
+      ...(burst === undefined ? {} : { burst }),
+      ...(values["extend-penalty"] === true ? { extendPenalty: true } : {})
     },
     faults: {
       ...(values.faults === undefined ? {} : { random: Fault.parseSpec(values.faults) }),

@@ -55,6 +55,63 @@ describe("rate limits", () => {
       expect((yield* call(sim, "GET", "/carriers")).code).toBe(200)
     }))
 
+  it.scoped("extendPenalty off (the default): requests during the penalty leave its end where it was", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.start({ timeScale: 10, faults: { scripted: { carriers: ["429-penalty"] } } })
+      expect((yield* call(sim, "GET", "/carriers")).code).toBe(429)
+      const started = sim.log()[0]!.simulatedAt
+      for (const at of [30_000, 90_000, 119_000]) {
+        sim.advance(at - (sim.now() - started))
+        expect((yield* call(sim, "GET", "/trackings/getuserinfo")).code).toBe(429)
+      }
+      // a scripted penalty during the penalty does not restart it either
+      sim.setFaults({ scripted: { carriers: ["429-penalty"] } })
+      expect((yield* call(sim, "GET", "/carriers")).code).toBe(429)
+      sim.advance(started + 120_000 - sim.now())
+      expect((yield* call(sim, "GET", "/carriers")).code).toBe(200)
+    }))
+
+  it.scoped("extendPenalty on: every request arriving during the penalty restarts it from its arrival", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.start({
+        timeScale: 10,
+        rateLimits: { extendPenalty: true },
+        faults: { scripted: { carriers: ["429-penalty"] } }
+      })
+      expect((yield* call(sim, "GET", "/carriers")).code).toBe(429)
+      sim.advance(90_000)
+      expect((yield* call(sim, "GET", "/trackings/getuserinfo")).code).toBe(429)
+      const echo = sim.log()[1]!.simulatedAt
+      // past the first penalty's end, inside the one the echo restarted
+      sim.advance(echo + 119_000 - sim.now())
+      expect((yield* call(sim, "GET", "/carriers")).code).toBe(429)
+      const last = sim.log()[2]!.simulatedAt
+      sim.advance(last + 119_000 - sim.now())
+      expect((yield* call(sim, "GET", "/carriers")).code).toBe(429)
+      // nothing arrives for a whole penalty: the key is open again
+      const quiet = sim.log()[3]!.simulatedAt
+      sim.advance(quiet + 120_000 - sim.now())
+      expect((yield* call(sim, "GET", "/carriers")).code).toBe(200)
+      expect(sim.log().map((e) => e.code)).toEqual([429, 429, 429, 429, 200])
+    }))
+
+  it.scoped("extendPenalty on: a penalty a bucket started is restarted the same way, and the switch follows setRateLimits", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.start({ timeScale: 10, rateLimits: { extendPenalty: true } })
+      for (let i = 0; i < 2; i++) expect((yield* call(sim, "GET", "/carriers")).code).toBe(200)
+      expect((yield* call(sim, "GET", "/carriers")).code).toBe(429)
+      sim.advance(100_000)
+      expect((yield* call(sim, "GET", "/carriers")).code).toBe(429)
+      sim.advance(100_000) // 200 s after the first 429, 100 s after the echo
+      expect((yield* call(sim, "GET", "/carriers")).code).toBe(429)
+      // replaced by limits without the switch: the running penalty is no longer restarted
+      sim.setRateLimits({})
+      sim.advance(100_000)
+      expect((yield* call(sim, "GET", "/carriers")).code).toBe(429)
+      sim.advance(20_001)
+      expect((yield* call(sim, "GET", "/carriers")).code).toBe(200)
+    }))
+
   it.scoped("rate limits are configurable at runtime", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator.start({ rateLimits: { default: 1000 } })

@@ -84,4 +84,45 @@ describe("bin", () => {
       expect(await new Promise<number | null>((resolve) => bad.once("exit", resolve))).toBe(2)
     }
   })
+
+  it("--extend-penalty: a request during the penalty restarts it", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", bin, "--time-scale", "10", "--extend-penalty", "--control"], {
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        let text = ""
+        child.stdout.on("data", (c: Buffer) => {
+          text += c.toString()
+          if (text.includes("control:")) resolve(text)
+        })
+        child.once("exit", (code) => reject(new Error(`exited with ${code}`)))
+      })
+      const url = /listening on (\S+)/.exec(out)![1]!
+      const origin = new URL(url).origin
+      const carriers = async () =>
+        ((await (await fetch(`${url}/carriers`, { headers: { "Trackingmore-Api-Key": "sim-key-1" } })).json()) as {
+          meta: { code: number }
+        }).meta.code
+      const penaltyUntil = async () => {
+        const state = (await (await fetch(`${origin}/_control/state`)).json()) as {
+          now: number
+          keys: Array<{ key: string; penaltyUntil: number }>
+        }
+        return { now: state.now, until: state.keys.find((k) => k.key === "sim-key-1")!.penaltyUntil }
+      }
+      expect([await carriers(), await carriers(), await carriers()]).toEqual([200, 200, 429])
+      const first = await penaltyUntil()
+      await fetch(`${origin}/_control/advance`, { method: "POST", body: JSON.stringify({ seconds: 60 }) })
+      expect(await carriers()).toBe(429)
+      const extended = await penaltyUntil()
+      expect(extended.until - first.until).toBeGreaterThanOrEqual(60_000)
+      expect(extended.until - extended.now).toBeGreaterThan(119_000)
+      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve))
+      child.kill("SIGTERM")
+      expect(await exited).toBe(0)
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL")
+    }
+  })
 })

@@ -165,9 +165,14 @@ export class Engine implements World {
     return undefined
   }
 
+  /**
+   * A penalty for the key from `now` (a scripted "429-penalty"). One that arrives during a penalty restarts it only
+   * when penalties are extended.
+   */
   startPenalty(key: string | undefined, now: number): void {
     const state = key === undefined ? undefined : this.keys.get(key)
-    if (state !== undefined && state.penaltyUntil <= now) state.penaltyUntil = now + this.config.rates.penaltyMs
+    if (state === undefined) return
+    if (state.penaltyUntil <= now || this.config.rates.extendPenalty) state.penaltyUntil = now + this.config.rates.penaltyMs
   }
 
   /** The answer to a routed request at simulated `now`: key, penalty, rate limit, account flags, then the endpoint. */
@@ -176,6 +181,8 @@ export class Engine implements World {
     if (state === undefined) return fail(4001)
     if (state.config.deleted === true) return fail(4002)
     if (state.penaltyUntil > now) {
+      // With `extendPenalty`, every request that arrives during the penalty restarts it.
+      if (this.config.rates.extendPenalty) state.penaltyUntil = now + this.config.rates.penaltyMs
       return fail(429, `Key cooling down until ${new Date(state.penaltyUntil).toISOString()} (simulated).`)
     }
     const group = rateGroup(request.endpoint)

@@ -14,6 +14,8 @@ export interface RateConfig {
   readonly rates: Readonly<Record<RateGroup, number>>
   readonly burst: Readonly<Record<RateGroup, number>>
   readonly penaltyMs: number
+  /** A request arriving during the penalty restarts it from its arrival. */
+  readonly extendPenalty: boolean
 }
 
 export const rateConfig = (limits: RateLimitOptions): RateConfig => {
@@ -32,7 +34,8 @@ export const rateConfig = (limits: RateLimitOptions): RateConfig => {
   return {
     rates,
     burst: { default: burstOf("default"), realtime: burstOf("realtime"), list: burstOf("list") },
-    penaltyMs: (limits.penaltySeconds ?? defaultPenaltySeconds) * 1000
+    penaltyMs: (limits.penaltySeconds ?? defaultPenaltySeconds) * 1000,
+    extendPenalty: limits.extendPenalty === true
   }
 }
 
