@@ -3,6 +3,20 @@
  * While a key cools every caller waits; when the cooldown ends one caller probes first and the others wait for
  * its outcome, so a key that is still punished receives one request, not a stampede.
  *
+ * **One cooldown per penalty.** When a 429 starts the server's penalty, the requests already on their way (sent
+ * before the key's cooldown began, by this or another process, or sent during it by a caller that raced it) are
+ * answered 429 too. Those answers are echoes of the same penalty: a `cooldown` whose `sentAt` is before the end of
+ * the key's current cooldown does not move that end. Only a 429 to a request sent after the cooldown ended (the
+ * probe, or later) starts a new cooldown; so does one whose `sentAt` is not known, as before.
+ *
+ * **Servers that extend a penalty.** TrackingMore does not document whether requests that arrive during the
+ * penalty extend it. The gate assumes they do not, and its probe tells it when they do: the gate remembers where
+ * each echo would have pushed the cooldown (its `until`: its arrival plus the wait); when a probe sent before the
+ * latest of those instants is answered 429, the key's server extends penalties, and from then on (until `reset`)
+ * every 429 on the key pushes its cooldown later, echoes included. So both behaviours are served: on time when the
+ * server does not extend, and after one extra probe and wait, the first time only, when it does. The opposite
+ * default could not learn: a gate that waits out every echo never sees a probe answered early.
+ *
  * The interface is the contract for other implementations (the Redis gate shares it across processes).
  *
  * @since 0.1.0
@@ -71,7 +85,11 @@ export interface AwaitOptions {
  * @category models
  */
 export interface CooldownOptions {
-  /** When the request answered 429 was sent (epoch ms, the caller's clock). */
+  /**
+   * When the request answered 429 was sent (epoch ms, the caller's clock). Before the end of the key's current
+   * cooldown, the 429 is an echo of the penalty that cooldown stands for and does not push it later (unless the
+   * key's server was seen to extend penalties). Undefined: not known, every 429 counts.
+   */
   readonly sentAt?: number | undefined
 }
 
@@ -91,8 +109,9 @@ export interface Gate {
   /** The prober's attempt is decided (`confirmed`), or was abandoned and another caller must probe. */
   readonly settle: (key: string, confirmed: boolean) => Effect.Effect<void>
   /**
-   * Cool the key until `until` (epoch ms). The later of two cooldowns wins. `sentAt` is when the request that
-   * was answered 429 was sent (epoch ms).
+   * Cool the key until `until` (epoch ms). The later of two cooldowns wins, except that a 429 to a request sent
+   * before the current cooldown ended (`sentAt`, epoch ms) is an echo of its penalty and leaves it as it is, until
+   * the key's server has been seen to extend penalties (see the module's notes).
    */
   readonly cooldown: (key: string, until: number, options?: CooldownOptions) => Effect.Effect<void>
   /** Halt the key with the error that caused it, for `duration` or until reset. */
@@ -115,6 +134,10 @@ export const Gate: Context.Tag<Gate, Gate> = Context.GenericTag<Gate>("@tracking
 
 interface KeyState {
   coolingUntil: number
+  /** The latest end an echo of the penalty asked for: where the cooldown would end if the server extends. */
+  echoUntil: number
+  /** A probe met the penalty its echoes would have extended: every 429 on the key now pushes the cooldown later. */
+  extending: boolean
   probeNeeded: boolean
   probe: Deferred.Deferred<void> | undefined
   halted: { readonly error: TrackingMoreError.TrackingMoreError; readonly until: number | undefined } | undefined
@@ -131,7 +154,7 @@ export const makeMemory: Effect.Effect<Gate> = Effect.sync(() => {
   const get = (key: string): KeyState => {
     let state = keys.get(key)
     if (state === undefined) {
-      state = { coolingUntil: 0, probeNeeded: false, probe: undefined, halted: undefined }
+      state = { coolingUntil: 0, echoUntil: 0, extending: false, probeNeeded: false, probe: undefined, halted: undefined }
       keys.set(key, state)
     }
     return state
@@ -211,9 +234,20 @@ export const makeMemory: Effect.Effect<Gate> = Effect.sync(() => {
   return Gate.of({
     await: awaitKey,
     settle,
-    cooldown: (key, until) =>
+    cooldown: (key, until, options) =>
       Effect.sync(() => {
         const state = get(key)
+        const sentAt = options?.sentAt
+        if (sentAt !== undefined && sentAt < state.coolingUntil) {
+          // An echo of the penalty the current cooldown stands for. Its end is remembered: should the probe be
+          // answered 429 before it, the server extends penalties for the requests that arrive during them.
+          if (!state.extending) {
+            state.echoUntil = Math.max(state.echoUntil, until)
+            return
+          }
+        } else if (sentAt !== undefined && sentAt < state.echoUntil) {
+          state.extending = true
+        }
         state.coolingUntil = Math.max(state.coolingUntil, until)
         state.probeNeeded = true
       }),

@@ -85,3 +85,140 @@ describe("Gate (in memory): waiting for a probe", () => {
       }
     }))
 })
+
+describe("Gate (in memory): one cooldown per penalty", () => {
+  const wait = 120_000
+
+  it.effect("a 429 to a request sent before the cooldown began is an echo: the cooldown does not move", () =>
+    Effect.gen(function*() {
+      const gate = yield* Gate.makeMemory
+      yield* TestClock.setTime(10_000)
+      yield* gate.cooldown("k", 10_000 + wait, { sentAt: 9_000 })
+      // requests sent at 9.5 s and 9.9 s (before the cooldown began) come back 429 40 and 60 s later
+      yield* TestClock.setTime(50_000)
+      yield* gate.cooldown("k", 50_000 + wait, { sentAt: 9_500 })
+      yield* TestClock.setTime(70_000)
+      yield* gate.cooldown("k", 70_000 + wait, { sentAt: 9_900 })
+      assert.deepStrictEqual(yield* gate.state("k"), Gate.GateState.Cooling({ until: 10_000 + wait }))
+      const waiter = yield* Effect.fork(gate.await("k"))
+      yield* TestClock.setTime(10_000 + wait)
+      assert.strictEqual(yield* Fiber.join(waiter), "probe")
+    }))
+
+  it.effect("a 429 to a request sent during the cooldown (a race) is an echo too", () =>
+    Effect.gen(function*() {
+      const gate = yield* Gate.makeMemory
+      yield* gate.cooldown("k", wait, { sentAt: 0 })
+      yield* TestClock.setTime(30_000)
+      yield* gate.cooldown("k", 30_000 + wait, { sentAt: 1_000 })
+      assert.deepStrictEqual(yield* gate.state("k"), Gate.GateState.Cooling({ until: wait }))
+    }))
+
+  it.effect("a 429 to a request sent after the cooldown ended (the probe) starts a new cooldown", () =>
+    Effect.gen(function*() {
+      const gate = yield* Gate.makeMemory
+      yield* gate.cooldown("k", wait, { sentAt: 0 })
+      yield* TestClock.setTime(wait)
+      assert.strictEqual(yield* gate.await("k"), "probe")
+      yield* TestClock.setTime(wait + 200)
+      yield* gate.cooldown("k", wait + 200 + wait, { sentAt: wait })
+      yield* gate.settle("k", true)
+      assert.deepStrictEqual(yield* gate.state("k"), Gate.GateState.Cooling({ until: wait + 200 + wait }))
+      // the next caller after it probes again
+      const waiter = yield* Effect.fork(gate.await("k"))
+      yield* TestClock.setTime(2 * wait + 200)
+      assert.strictEqual(yield* Fiber.join(waiter), "probe")
+    }))
+
+  it.effect("without sentAt every 429 counts, as before: the later end wins", () =>
+    Effect.gen(function*() {
+      const gate = yield* Gate.makeMemory
+      yield* gate.cooldown("k", wait)
+      yield* TestClock.setTime(40_000)
+      yield* gate.cooldown("k", 40_000 + wait)
+      assert.deepStrictEqual(yield* gate.state("k"), Gate.GateState.Cooling({ until: 40_000 + wait }))
+    }))
+
+  it.effect("a probe answered 429 before the end its echoes asked for: the key's server extends, echoes count from then on", () =>
+    Effect.gen(function*() {
+      const gate = yield* Gate.makeMemory
+      yield* gate.cooldown("k", wait, { sentAt: 0 })
+      // an echo 60 s in: a server that extends the penalty keeps it until 180 s
+      yield* TestClock.setTime(60_000)
+      yield* gate.cooldown("k", 60_000 + wait, { sentAt: 0 })
+      assert.deepStrictEqual(yield* gate.state("k"), Gate.GateState.Cooling({ until: wait }))
+      yield* TestClock.setTime(wait)
+      assert.strictEqual(yield* gate.await("k"), "probe")
+      // the probe, sent at 120 s, is answered 429: the server extended the penalty
+      yield* gate.cooldown("k", wait + wait, { sentAt: wait })
+      yield* gate.settle("k", true)
+      assert.deepStrictEqual(yield* gate.state("k"), Gate.GateState.Cooling({ until: 2 * wait }))
+      // an echo of this penalty (sent before the probe's cooldown began) now pushes the cooldown later
+      yield* TestClock.setTime(wait + 30_000)
+      yield* gate.cooldown("k", wait + 30_000 + wait, { sentAt: wait - 10 })
+      assert.deepStrictEqual(yield* gate.state("k"), Gate.GateState.Cooling({ until: 2 * wait + 30_000 }))
+      // a reset forgets what was learned
+      yield* gate.reset("k")
+      yield* gate.cooldown("k", 300_000 + wait, { sentAt: 300_000 })
+      yield* TestClock.setTime(310_000)
+      yield* gate.cooldown("k", 310_000 + wait, { sentAt: 300_000 })
+      assert.deepStrictEqual(yield* gate.state("k"), Gate.GateState.Cooling({ until: 300_000 + wait }))
+    }))
+
+  it.effect("a probe answered 429 after the end its echoes asked for is a new penalty, not an extending server", () =>
+    Effect.gen(function*() {
+      const gate = yield* Gate.makeMemory
+      yield* gate.cooldown("k", wait, { sentAt: 0 })
+      yield* TestClock.setTime(wait)
+      assert.strictEqual(yield* gate.await("k"), "probe")
+      // no echo came: the probe's 429 starts a new penalty, and its echoes are echoes still
+      yield* gate.cooldown("k", 2 * wait, { sentAt: wait })
+      yield* gate.settle("k", true)
+      yield* TestClock.setTime(wait + 40_000)
+      yield* gate.cooldown("k", wait + 40_000 + wait, { sentAt: wait + 1 })
+      assert.deepStrictEqual(yield* gate.state("k"), Gate.GateState.Cooling({ until: 2 * wait }))
+    }))
+
+  it.prop("for any interleaving of echoes and waiters, the cooldown ends where the first penalty's does", [
+    fc.integer({ min: 0, max: 60_000 }),
+    fc.array(
+      fc.oneof(
+        // an echo: answered `at` ms after the first 429, sent `sentBefore` ms before the first 429 came back
+        // (negative: sent during the cooldown, a race)
+        fc.record({
+          op: fc.constant("echo" as const),
+          at: fc.integer({ min: 0, max: 200_000 }),
+          sentBefore: fc.integer({ min: -119_999, max: 60_000 })
+        }),
+        fc.record({ op: fc.constant("await" as const), at: fc.integer({ min: 0, max: 200_000 }) })
+      ),
+      { maxLength: 30 }
+    )
+  ], ([first, operations]) =>
+    runInstant((clock) =>
+      Effect.gen(function*() {
+        const gate = yield* Gate.makeMemory
+        clock.advanceTo(first)
+        const end = first + wait
+        yield* gate.cooldown("k", end, { sentAt: Math.max(0, first - 500) })
+        let probed = false
+        for (const operation of [...operations].sort((a, b) => a.at - b.at)) {
+          clock.advanceTo(first + operation.at)
+          if (operation.op === "echo") {
+            yield* gate.cooldown("k", clock.now() + wait, { sentAt: first - operation.sentBefore })
+            continue
+          }
+          const pass = yield* gate.await("k")
+          assert.strictEqual(clock.now(), Math.max(end, first + operation.at), "released when the first penalty ends")
+          if (pass === "probe") {
+            assert.isFalse(probed, "one probe")
+            probed = true
+            yield* gate.settle("k", true)
+          }
+        }
+        const state = yield* gate.state("k")
+        if (clock.now() < end) assert.deepStrictEqual(state, Gate.GateState.Cooling({ until: end }))
+        else assert.deepStrictEqual(state, Gate.GateState.Open())
+      })
+    ), { fastCheck: { numRuns: 1000 } })
+})
