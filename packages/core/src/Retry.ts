@@ -15,6 +15,7 @@ import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Gate from "./Gate.js"
 import * as Policy from "./Policy.js"
+import type * as RateLimit from "./RateLimit.js"
 import * as RetryBudget from "./RetryBudget.js"
 import * as TrackingMoreError from "./TrackingMoreError.js"
 
@@ -49,6 +50,8 @@ export interface RetryOptions<R = never> {
 export interface RetryServices {
   readonly gate: Gate.Gate
   readonly budget: RetryBudget.RetryBudget
+  /** The rate limit of the call's endpoint group; without it the call is not paced. */
+  readonly rateLimit?: RateLimit.RateLimit | undefined
 }
 
 /**
@@ -62,7 +65,10 @@ export const metrics = {
   attempts: Metric.counter("trackingmore_attempts_total", { description: "Attempts sent to TrackingMore" }),
   /** Failed attempts, tagged `tag`. */
   errors: Metric.counter("trackingmore_errors_total", { description: "Failed attempts by error tag" }),
-  /** Waits taken, tagged `reason`: cooldown, backoff, repoll, or gate (another caller's cooldown or probe, a rate limit). */
+  /**
+   * Waits taken, tagged `reason`: cooldown, backoff, repoll, or gate (another caller's cooldown or probe, a turn
+   * under the endpoint group's rate limit).
+   */
   waits: Metric.counter("trackingmore_waits_total", { description: "Waits by reason" })
 } as const
 
@@ -99,7 +105,9 @@ interface Admission {
 /**
  * Run one logical call under the gate, the policy, the budget and the deadline: pass the key's gate, run the
  * attempt, and on failure do what the policy decides (cool the key, back off, re-poll, halt or fail). The gate
- * and budget come from the context, or from `options.services` when given.
+ * and budget come from the context, or from `options.services` when given, with the rate limit of the call's
+ * endpoint group: after the gate the call waits for its turn under it, and goes back to the gate when the key
+ * began to cool while it waited.
  *
  * @since 0.1.0
  * @category combinators
@@ -139,7 +147,8 @@ export const run: {
   options: RetryOptions<R2> & { readonly services?: RetryServices | undefined }
 ): Effect.Effect<A, TrackingMoreError.TrackingMoreError, R | R2 | Gate.Gate | RetryBudget.RetryBudget> =>
   Effect.gen(function*() {
-    const { budget, gate } = options.services ?? { gate: yield* Gate.Gate, budget: yield* RetryBudget.RetryBudget }
+    const { budget, gate, rateLimit } = options.services ??
+      { gate: yield* Gate.Gate, budget: yield* RetryBudget.RetryBudget, rateLimit: undefined }
     const policy = options.policy ?? Policy.defaults
     const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(options.deadline ?? policy.deadline)
     let state = Policy.initialState(options.idempotent)
@@ -155,19 +164,40 @@ export const run: {
         (now) => now + Duration.toMillis(delay) > deadline ? Effect.fail(error) : Effect.void
       )
 
-    // Waiting at the gate (another caller's cooldown or probe, a rate limit around the gate) is a wait too. A
-    // wait there past the deadline fails with the call's last answer or, when nothing was answered yet, with
+    // Waiting at the gate (another caller's cooldown or probe) and for a turn under the rate limit are waits too.
+    // A wait past the deadline fails with the call's last answer or, when nothing was answered yet, with
     // `DeadlineExceeded`: nothing was sent, so no status code would be true.
-    const admit = Effect.gen(function*() {
+    const overDeadline = (error: TrackingMoreError.TrackingMoreError | Gate.DeadlineExceeded) =>
+      Effect.fail(
+        TrackingMoreError.isTrackingMoreError(error)
+          ? error
+          : lastError ?? TrackingMoreError.deadlineExceeded(error.waitingFor ?? "cooldown", error.until)
+      )
+
+    // A probe pass must be settled if its holder fails or is interrupted while it waits for its turn: otherwise
+    // every other caller on the key would wait for it forever.
+    const takeTurn = (pass: Gate.Pass, rateLimit: RateLimit.RateLimit) => {
+      const turn = Effect.catchAll(rateLimit.take(deadline), overDeadline)
+      return pass === "probe"
+        ? Effect.onExit(turn, (exit) => Exit.isSuccess(exit) ? Effect.void : gate.settle(options.key, false))
+        : turn
+    }
+
+    const admit: Effect.Effect<Gate.Pass, TrackingMoreError.TrackingMoreError> = Effect.gen(function*() {
       const before = yield* Clock.currentTimeMillis
-      const pass = yield* Effect.catchAll(gate.await(options.key, { deadline }), (error) =>
-        Effect.fail(
-          TrackingMoreError.isTrackingMoreError(error)
-            ? error
-            : lastError ?? TrackingMoreError.deadlineExceeded(error.waitingFor ?? "cooldown", error.until)
-        ))
+      const pass = yield* Effect.catchAll(gate.await(options.key, { deadline }), overDeadline)
       const waited = (yield* Clock.currentTimeMillis) - before
       if (waited > 0) yield* recordWait("gate", Duration.millis(waited), undefined)
+      if (rateLimit === undefined) return pass
+      // Only a cooldown holds callers at the gate: the key has just cooled, so pace more carefully for a while.
+      if (waited > 0 || pass === "probe") yield* rateLimit.slowDown
+      const beforeTurn = yield* Clock.currentTimeMillis
+      const slept = yield* takeTurn(pass, rateLimit)
+      const turnWait = (yield* Clock.currentTimeMillis) - beforeTurn
+      if (turnWait > 0) yield* recordWait("gate", Duration.millis(turnWait), undefined)
+      // A caller that slept for its turn may have missed a cooldown that began meanwhile: no request is sent
+      // inside a cooldown.
+      if (pass === "open" && slept && (yield* gate.state(options.key))._tag !== "Open") return yield* admit
       return pass
     })
 

@@ -18,6 +18,8 @@ export * as Gate from "./Gate.js"
 export * as Options from "./Options.js"
 /** @since 0.1.0 */
 export * as Policy from "./Policy.js"
+/** @since 0.2.0 */
+export * as RateLimit from "./RateLimit.js"
 /** @since 0.1.0 */
 export * as Retry from "./Retry.js"
 /** @since 0.1.0 */

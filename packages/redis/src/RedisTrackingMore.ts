@@ -24,7 +24,6 @@ import * as RedisRetryBudget from "./RedisRetryBudget.js"
 export interface Tuning {
   readonly gate?: RedisGate.Options | undefined
   readonly budget?: RedisRetryBudget.Options | undefined
-  readonly rateLimiter?: RedisRateLimiter.Options | undefined
 }
 
 /**
@@ -55,7 +54,7 @@ export const layerFromConnection = (
   Layer.mergeAll(
     RedisGate.layer(tuning.gate),
     RedisRetryBudget.layer(tuning.budget),
-    RedisRateLimiter.layer(tuning.rateLimiter)
+    RedisRateLimiter.layer
   )
 
 /**

@@ -8,6 +8,7 @@ import * as ApiKey from "@trackingmore-effect/core/ApiKey"
 import * as Endpoint from "@trackingmore-effect/core/Endpoint"
 import * as Envelope from "@trackingmore-effect/core/Envelope"
 import * as Gate from "@trackingmore-effect/core/Gate"
+import * as RateLimit from "@trackingmore-effect/core/RateLimit"
 import * as Retry from "@trackingmore-effect/core/Retry"
 import * as RetryBudget from "@trackingmore-effect/core/RetryBudget"
 import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
@@ -16,7 +17,6 @@ import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -25,7 +25,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { concat } from "./bytes.js"
-import type { ResolvedOptions, ResolvedRateLimit } from "./options.js"
+import type { ResolvedOptions } from "./options.js"
 
 /** The header the API key travels in; also added to the redacted header names of every request. */
 export const apiKeyHeader = "trackingmore-api-key"
@@ -90,10 +90,7 @@ export const make = (options: ResolvedOptions): Effect.Effect<Transport, never, 
     )
     const gate = yield* serviceOr(Gate.Gate, Gate.makeMemory)
     const budget = yield* serviceOr(RetryBudget.RetryBudget, RetryBudget.makeMemory())
-    const limiter = yield* serviceOr(
-      RateLimiter.RateLimiter,
-      RateLimiter.make.pipe(Effect.provide(RateLimiter.layerStoreMemory))
-    )
+    const limiter = yield* serviceOr(RateLimiter.RateLimiter, RateLimit.makeMemory)
     // Text of a failure may quote the request (a header value, the URL): the key and the URL's credentials are
     // cut out of anything an error keeps.
     const scrub = scrubber(Redacted.value(options.apiKey), options.secrets)
@@ -101,11 +98,15 @@ export const make = (options: ResolvedOptions): Effect.Effect<Transport, never, 
     // One counter per endpoint, made once: a tagged metric's key is hashed when it is made.
     const counters = Rec.map(Endpoint.endpoints, (endpoint) => Metric.tagged(requests, "endpoint", endpoint.name))
 
-    const services: Record<Endpoint.RateGroup, Retry.RetryServices> = {
-      default: { gate: limitedGate(gate, limiter, `${key}:default`, options.rateLimits.default), budget },
-      realtime: { gate: limitedGate(gate, limiter, `${key}:realtime`, options.rateLimits.realtime), budget },
-      list: { gate: limitedGate(gate, limiter, `${key}:list`, options.rateLimits.list), budget }
-    }
+    // One rate limit per endpoint group of the key, made once: its queue and its recovery after a cooldown are
+    // shared by every call of the group.
+    const services: Readonly<Record<Endpoint.RateGroup, Retry.RetryServices>> = yield* Effect.all(
+      Rec.map(options.rateLimits, (rate, group) =>
+        Effect.map(
+          RateLimit.make({ limiter, key: `${key}:${group}`, rate }),
+          (rateLimit): Retry.RetryServices => ({ gate, budget, rateLimit })
+        ))
+    )
 
     const request = <A, I>(spec: Request<A, I>): Effect.Effect<A, TrackingMoreError.TrackingMoreError> => {
       const { method } = spec.endpoint
@@ -189,73 +190,6 @@ export const make = (options: ResolvedOptions): Effect.Effect<Transport, never, 
 
     return { key, request }
   })
-
-/**
- * The gate of one rate-limit group: after the key's gate, a rate-limit token. When the key started to cool while
- * the caller waited for its token, it goes back to the gate: no request is sent inside a cooldown. Every wait is
- * bounded by the caller's deadline.
- */
-const limitedGate = (
-  gate: Gate.Gate,
-  limiter: RateLimiter.RateLimiter,
-  limiterKey: string,
-  rate: ResolvedRateLimit
-): Gate.Gate => {
-  // The limiter's delays are reserved in advance: a caller woken late would send right after the one before it,
-  // and at full rate the server's spare token never comes back. So sends are also spaced at least window/limit
-  // apart from this client's previous actual send.
-  const spacing = Duration.toMillis(rate.window) / rate.limit
-  let lastSent = -Infinity
-
-  const sleepWithin = (millis: number, deadline: number | undefined) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      deadline !== undefined && now + millis > deadline
-        ? Effect.fail(new Gate.DeadlineExceeded({ until: now + millis, deadline, waitingFor: "rate-limit" }))
-        : Effect.sleep(Duration.millis(millis)))
-
-  // Takes a token; succeeds with whether the caller had to wait for it. A limiter may wait itself (the Redis one
-  // does) and hand back a token that is due now, so waiting is measured on the clock.
-  const takeToken = (deadline: number | undefined) =>
-    Effect.gen(function*() {
-      const before = yield* Clock.currentTimeMillis
-      const { delay } = yield* Effect.mapError(
-        limiter.consume({ key: limiterKey, limit: rate.limit, window: rate.window, algorithm: "token-bucket", onExceeded: "delay" }),
-        (error) => TrackingMoreError.transport("other", undefined, { serverMessage: `rate limiter unavailable: ${error.reason}` })
-      )
-      if (!Duration.isZero(delay)) yield* sleepWithin(Duration.toMillis(delay), deadline)
-      while (true) {
-        const now = yield* Clock.currentTimeMillis
-        const wait = lastSent + spacing - now
-        // Timers have millisecond granularity: a sub-millisecond wait would sleep a whole millisecond per caller
-        // and cap a client with (effectively) no limit at about 1000 calls/s.
-        if (wait < 1) {
-          lastSent = now
-          return now > before
-        }
-        yield* sleepWithin(wait, deadline)
-      }
-    })
-
-  // A prober interrupted (or failing) while it waits for its token hands the probe on: otherwise every other
-  // caller on the key would wait for it forever.
-  const awaitKey: Gate.Gate["await"] = (key, awaitOptions) =>
-    Effect.uninterruptibleMask((restore) =>
-      Effect.gen(function*() {
-        const pass = yield* restore(gate.await(key, awaitOptions))
-        const token = restore(takeToken(awaitOptions?.deadline))
-        const waited = yield* pass === "probe"
-          ? Effect.onExit(token, (exit) => Exit.isSuccess(exit) ? Effect.void : gate.settle(key, false))
-          : token
-        // Only a caller that slept for its token can have missed a cooldown that started meanwhile.
-        if (pass === "open" && waited && (yield* gate.state(key))._tag !== "Open") {
-          return yield* restore(awaitKey(key, awaitOptions))
-        }
-        return pass
-      })
-    )
-
-  return { ...gate, await: awaitKey }
-}
 
 /**
  * Reads a body of at most `max` bytes; `undefined` when it is longer, and then the rest is not downloaded. A
