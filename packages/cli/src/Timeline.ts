@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import * as Gate from "@trackingmore-effect/core/Gate"
-import * as Policy from "@trackingmore-effect/core/Policy"
+import type * as Policy from "@trackingmore-effect/core/Policy"
 import * as Retry from "@trackingmore-effect/core/Retry"
 import * as RetryBudget from "@trackingmore-effect/core/RetryBudget"
 import * as StatusCode from "@trackingmore-effect/core/StatusCode"
@@ -22,8 +22,9 @@ import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as TestClock from "effect/TestClock"
 import * as TestContext from "effect/TestContext"
-import * as Tracer from "effect/Tracer"
-import * as Decisions from "./Decisions.js"
+import { resultOf } from "./internal/timelineResult.js"
+import { describe, type HaltEvent } from "./internal/timelineSteps.js"
+import { recordingTracer, type WaitEvent } from "./internal/waitTracer.js"
 
 /**
  * One scripted answer: a success code, or the error the client would make of an answer.
@@ -158,53 +159,6 @@ class ScriptEnded {
   readonly _tag = "ScriptEnded"
 }
 
-// Span events carry epoch nanoseconds; the virtual clock starts at 0.
-const toMillis = (nanos: bigint): number => Number(nanos / 1000n) / 1000
-
-interface WaitEvent {
-  readonly at: number
-  readonly reason: WaitReason
-  readonly ms: number
-  readonly tag: string | undefined
-}
-
-/** A tracer whose spans keep the `trackingmore.wait` events, and nothing else. */
-const recordingTracer = (events: Array<WaitEvent>): Tracer.Tracer =>
-  Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => {
-      const attributes = new Map<string, unknown>()
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId: "timeline",
-        traceId: "timeline",
-        parent,
-        context,
-        status: { _tag: "Started", startTime },
-        attributes,
-        links,
-        sampled: false,
-        kind,
-        end: () => {},
-        attribute: (key, value) => {
-          attributes.set(key, value)
-        },
-        event: (eventName, at, eventAttributes) => {
-          if (eventName !== "trackingmore.wait" || eventAttributes === undefined) return
-          events.push({
-            at: toMillis(at),
-            reason: eventAttributes["trackingmore.wait.reason"] as WaitReason,
-            ms: Number(eventAttributes["trackingmore.wait.ms"]),
-            tag: eventAttributes["trackingmore.error.tag"] as string | undefined
-          })
-        },
-        addLinks: () => {}
-      }
-      return span
-    },
-    context: (f) => f()
-  })
-
 const key = "policy-timeline"
 
 /**
@@ -220,7 +174,7 @@ export const run = (
   Effect.gen(function*() {
     const attempts: Array<Extract<Step, { _tag: "Attempt" }>> = []
     const waits: Array<WaitEvent> = []
-    const halts: Array<{ readonly at: number; readonly duration: number | undefined }> = []
+    const halts: Array<HaltEvent> = []
     let next = 0
 
     const attempt: Effect.Effect<number, TrackingMoreError.TrackingMoreError> = Effect.flatMap(
@@ -270,7 +224,7 @@ export const run = (
     )
 
     const steps = describe(attempts, waits, halts, options)
-    const result = yield* resultOf(exit, { attempts, waits, lastAt: Math.min(lastAt, end), options, budget })
+    const result = yield* resultOf(exit, { attempts, waits, lastAt: Math.min(lastAt, end), options, budget, key })
     return {
       outcomes: outcomes.map((o) => o.input),
       seed: options.seed,
@@ -279,163 +233,3 @@ export const run = (
       result
     }
   }).pipe(Effect.provide(TestContext.TestContext))
-
-const describe = (
-  attempts: ReadonlyArray<Extract<Step, { _tag: "Attempt" }>>,
-  waits: ReadonlyArray<WaitEvent>,
-  halts: ReadonlyArray<{ readonly at: number; readonly duration: number | undefined }>,
-  options: { readonly policy: Policy.PolicyConfig; readonly idempotent: boolean }
-): ReadonlyArray<Step> => {
-  const steps: Array<Step> = [...attempts]
-  let backoffs = 0
-  let coveredUntil = -1
-  for (const wait of waits) {
-    switch (wait.reason) {
-      case "backoff": {
-        const error = errorOfTag(wait.tag)
-        const window = error === undefined
-          ? undefined
-          : Decisions.sequence(error, { idempotent: options.idempotent, config: options.policy }).continues[backoffs]
-        const bound = window === undefined ? undefined : Policy.delayOf(window)
-        backoffs++
-        steps.push({
-          _tag: "Wait",
-          reason: "backoff",
-          from: wait.at,
-          to: wait.at + wait.ms,
-          decision: `Retry: back off ${Decisions.formatDuration(wait.ms)}` +
-            (bound === undefined ? "" : ` (full jitter in [0, ${Decisions.formatDuration(bound)}])`)
-        })
-        break
-      }
-      case "cooldown":
-        coveredUntil = wait.at + wait.ms
-        steps.push({
-          _tag: "Wait",
-          reason: "cooldown",
-          from: wait.at,
-          to: wait.at + wait.ms,
-          decision: `Cooldown: the whole key cools for ${Decisions.formatDuration(wait.ms)}, then this call probes`
-        })
-        break
-      case "repoll":
-        steps.push({
-          _tag: "Wait",
-          reason: "repoll",
-          from: wait.at,
-          to: wait.at + wait.ms,
-          decision: `Repoll: ask again in ${Decisions.formatDuration(wait.ms)}`
-        })
-        break
-      case "gate": {
-        // The wait at the gate after its own cooldown is that cooldown, already shown.
-        const from = wait.at - wait.ms
-        if (wait.at <= coveredUntil + 1) break
-        steps.push({
-          _tag: "Wait",
-          reason: "gate",
-          from,
-          to: wait.at,
-          decision: `Gate: waited ${Decisions.formatDuration(wait.ms)} to pass the key's gate`
-        })
-        break
-      }
-    }
-  }
-  for (const halt of halts) {
-    steps.push({
-      _tag: "Halt",
-      at: halt.at,
-      duration: halt.duration,
-      decision: `Halt: the key is halted ${halt.duration === undefined ? "until it is reset" : `for ${Decisions.formatDuration(halt.duration)}`}; ` +
-        "every call on it fails at once"
-    })
-  }
-  const time = (step: Step) => step._tag === "Wait" ? step.from : step.at
-  const order = (step: Step) => step._tag === "Attempt" ? 0 : 1
-  return steps.sort((a, b) => time(a) - time(b) || order(a) - order(b))
-}
-
-const errorOfTag = (tag: string | undefined): TrackingMoreError.TrackingMoreError | undefined => {
-  if (tag === undefined) return undefined
-  const entry = StatusCode.all.find((e) => e.tag === tag)
-  if (entry !== undefined) return TrackingMoreError.fromCode(entry.code)
-  if (tag === "TransportError") return TrackingMoreError.transport("reset", undefined)
-  if (tag === "MalformedResponse") return TrackingMoreError.malformed(502, "html", "")
-  return undefined
-}
-
-const resultOf = (
-  exit: Exit.Exit<number, TrackingMoreError.TrackingMoreError>,
-  run: {
-    readonly attempts: ReadonlyArray<Extract<Step, { _tag: "Attempt" }>>
-    readonly waits: ReadonlyArray<WaitEvent>
-    readonly lastAt: number
-    readonly options: { readonly policy: Policy.PolicyConfig; readonly idempotent: boolean }
-    readonly budget: RetryBudget.RetryBudget
-  }
-): Effect.Effect<Result> =>
-  Effect.gen(function*() {
-    const attempts = run.attempts.length
-    if (Exit.isSuccess(exit)) return { _tag: "Succeeded", at: run.lastAt, attempts }
-    const failure = exit.cause._tag === "Fail" ? Option.some(exit.cause.error) : Option.none()
-    if (Option.isNone(failure)) return { _tag: "ScriptEnded", at: run.lastAt, attempts }
-    const error = failure.value
-    const why = yield* whyFailed(error, run)
-    return { _tag: "Failed", at: run.lastAt, attempts, tag: error._tag, code: error.code, why }
-  })
-
-const whyFailed = (
-  error: TrackingMoreError.TrackingMoreError,
-  run: {
-    readonly waits: ReadonlyArray<WaitEvent>
-    readonly attempts: ReadonlyArray<unknown>
-    readonly lastAt: number
-    readonly options: { readonly policy: Policy.PolicyConfig; readonly idempotent: boolean }
-    readonly budget: RetryBudget.RetryBudget
-  }
-): Effect.Effect<string> =>
-  Effect.gen(function*() {
-    const { idempotent, policy } = run.options
-    const count = (reason: WaitReason) => run.waits.filter((w) => w.reason === reason).length
-    const state: Policy.AttemptState = {
-      ...Policy.initialState(idempotent),
-      attempt: run.attempts.length,
-      retries: count("backoff"),
-      cooldowns: count("cooldown"),
-      repolls: count("repoll")
-    }
-    const decide = (s: Policy.AttemptState) =>
-      Policy.decide(error, s, policy).pipe(Effect.withRandom(Random.fixed([0])))
-    const decision = yield* decide(state)
-    const fresh = yield* decide({ ...Policy.initialState(idempotent), attempt: 1 })
-    switch (decision._tag) {
-      case "Halt":
-        return `the policy halts the key ${decision.duration === undefined ? "until it is reset" : `for ${Decisions.formatDuration(decision.duration)}`} and fails the call`
-      case "Fail": {
-        switch (fresh._tag) {
-          case "Retry": {
-            const section = Decisions.sectionOf(fresh.reason)
-            return `the policy gives up: ${state.retries} retries taken, ${section}.maxRetries is ${policy[section].maxRetries}`
-          }
-          case "Cooldown":
-            return `the policy gives up: ${state.cooldowns} cooldowns taken, tooManyRequests.maxCooldowns is ${policy.tooManyRequests.maxCooldowns}`
-          case "Repoll":
-            return `the policy gives up: ${state.repolls} re-polls taken, notRegistered.maxRepolls is ${policy.notRegistered.maxRepolls}`
-          default: {
-            const other = yield* decide({ ...Policy.initialState(!idempotent), attempt: 1 })
-            return !idempotent && other._tag === "Retry"
-              ? `the policy does not retry ${error._tag} for a call that is not safe to repeat`
-              : `the policy does not retry ${error._tag}`
-          }
-        }
-      }
-      default: {
-        if (decision._tag === "Retry") {
-          const left = yield* run.budget.available(key)
-          if (left < RetryBudget.defaults.retryCost) return "the retry budget is empty"
-        }
-        return `the next wait would end after the call's deadline (${Decisions.formatDuration(policy.deadline)})`
-      }
-    }
-  })
