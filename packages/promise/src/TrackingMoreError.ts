@@ -171,19 +171,40 @@ export type TypeId = typeof TypeId
  * ```
  */
 export class TrackingMoreApiError<T extends Tag = Tag> extends Error {
-  /** Which error: the `_tag` of the Effect error. */
+  /**
+   * Which error: the `_tag` of the Effect error.
+   * @since 0.1.0
+   */
   readonly tag: T
-  /** The TrackingMore `meta.code` (or HTTP status for `MalformedResponse`, `0` for `TransportError`). */
+  /**
+   * The TrackingMore `meta.code` (or HTTP status for `MalformedResponse`, `0` for `TransportError`).
+   * @since 0.1.0
+   */
   readonly code: CodeOf<T>
-  /** The server's `Retry-After` hint in milliseconds, when it sent one. */
+  /**
+   * The server's `Retry-After` hint in milliseconds, when it sent one.
+   * @since 0.1.0
+   */
   readonly retryAfter: number | undefined
-  /** The HTTP method of the call, when known. */
+  /**
+   * The HTTP method of the call, when known.
+   * @since 0.1.0
+   */
   readonly method: string | undefined
-  /** The endpoint path of the call, when known. */
+  /**
+   * The endpoint path of the call, when known.
+   * @since 0.1.0
+   */
   readonly endpoint: string | undefined
-  /** What the server itself said (`meta.message`), when it said something. */
+  /**
+   * What the server itself said (`meta.message`), when it said something.
+   * @since 0.1.0
+   */
   readonly serverMessage: string | undefined
-  /** The original `@trackingmore-effect/core` error, with the fields of its tag (e.g. `kind`). */
+  /**
+   * The original `@trackingmore-effect/core` error, with the fields of its tag (e.g. `kind`).
+   * @since 0.1.0
+   */
   declare readonly cause: CoreErrorOf<T>
 
   constructor(error: CoreErrorOf<T>) {
@@ -202,7 +223,10 @@ export class TrackingMoreApiError<T extends Tag = Tag> extends Error {
     this.serverMessage = error.serverMessage
   }
 
-  /** The fields, for logs and `JSON.stringify`. */
+  /**
+   * The fields, for logs and `JSON.stringify`.
+   * @since 0.1.0
+   */
   toJSON(): {
     readonly name: string
     readonly tag: T
@@ -280,7 +304,10 @@ export const ClientClosedTypeId: unique symbol = Symbol.for("@trackingmore-effec
  * @category errors
  */
 export class ClientClosedError extends Error {
-  /** Always `"ClientClosed"`. */
+  /**
+   * Always `"ClientClosed"`.
+   * @since 0.1.0
+   */
   readonly tag = "ClientClosed" as const
   constructor(what: string) {
     super(`TrackingMore client is closed: ${what} cannot run after close()`)
@@ -325,9 +352,15 @@ export const InvalidOptionTypeId: unique symbol = Symbol.for("@trackingmore-effe
  * ```
  */
 export class InvalidOptionError extends TypeError {
-  /** Always `"InvalidOption"`. */
+  /**
+   * Always `"InvalidOption"`.
+   * @since 0.2.0
+   */
   readonly tag = "InvalidOption" as const
-  /** The option's path in the options object. */
+  /**
+   * The option's path in the options object.
+   * @since 0.2.0
+   */
   readonly option: string
   constructor(option: string, message: string) {
     super(message)
