@@ -10,6 +10,15 @@
  * shorten a cooldown another process set. Instants returned to a caller (`state`, `DeadlineExceeded.until`) are
  * translated back to the caller's clock the same way.
  *
+ * **One cooldown per penalty**, as core's in-memory gate does it, fleet-wide: a 429 to a request sent before the
+ * end of the key's cooldown (before it began, in any process, or during it) is an echo of the penalty that
+ * cooldown stands for and does not push it later; only a 429 to a request sent after the cooldown ended (the probe,
+ * or later) cools the key again. The send instant is compared on Redis `TIME` too: `sentAt` is turned into an age
+ * (the caller's now minus `sentAt`) and the script takes it back from its own now. When a probe is answered 429
+ * before the end the echoes would have pushed the cooldown to, the key's server extends penalties for the requests
+ * that arrive during them: the fleet learns it in Redis (every 429 on the key counts from then on, echoes
+ * included) and keeps it `untilResetTtl` after it was last seen, or until a reset.
+ *
  * **What a process knows.** Every cooldown and halt a process sets, and every one it reads from Redis, it keeps
  * until its end. When Redis does not answer, the call goes on with an in-process gate (core's `Gate.makeMemory`)
  * that mirrors them. When Redis answers but has forgotten them (it restarted or failed over empty, or was
@@ -26,10 +35,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Gate from "@trackingmore-effect/core/Gate"
-import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
+import type * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
+import { asArray, asNumber, encodeJson } from "./internal/gateCodec.js"
+import * as Knowledge from "./internal/gateKnowledge.js"
+import * as Status from "./internal/gateStatus.js"
 import * as keys from "./internal/keys.js"
 import * as scripts from "./internal/scripts.js"
 import * as RedisConnection from "./RedisConnection.js"
@@ -51,7 +62,8 @@ export interface Options {
   /**
    * How long a halt "until reset" (auth errors) is kept in Redis at most (default 1 day), so that a key nobody
    * resets leaves nothing behind for ever; the processes that know of it drop it too once Redis lets it expire
-   * (while Redis does not answer they keep it until reset). Also the least time a reset's marker is kept.
+   * (while Redis does not answer they keep it until reset). Also the least time a reset's marker is kept, and how
+   * long the fleet remembers that the key's server extends penalties after it last saw it do so.
    */
   readonly untilResetTtl?: Duration.DurationInput | undefined
 }
@@ -63,66 +75,6 @@ const scriptRenew = RedisConnection.script(scripts.leaseRenew)
 const scriptHalt = RedisConnection.script(scripts.gateHalt)
 const scriptState = RedisConnection.script(scripts.gateState)
 const scriptReset = RedisConnection.script(scripts.gateReset)
-
-const encodeError = Schema.encode(TrackingMoreError.TrackingMoreError)
-const decodeError = Schema.decodeUnknown(TrackingMoreError.TrackingMoreError)
-
-interface StoredHalt {
-  readonly until: number | null
-  readonly error: unknown
-}
-
-const parseHalt = (json: string): Effect.Effect<{
-  readonly until: number | undefined
-  readonly error: TrackingMoreError.TrackingMoreError
-}> =>
-  Effect.suspend(() => {
-    let stored: StoredHalt
-    try {
-      stored = JSON.parse(json) as StoredHalt
-    } catch {
-      stored = { until: null, error: undefined }
-    }
-    return decodeError(stored.error).pipe(
-      Effect.orElseSucceed(() =>
-        TrackingMoreError.fromCode(401, { serverMessage: "the key was halted by another process" })
-      ),
-      Effect.map((error) => ({ error, until: typeof stored.until === "number" ? stored.until : undefined }))
-    )
-  })
-
-const encodeJson = (error: TrackingMoreError.TrackingMoreError): Effect.Effect<string> =>
-  encodeError(error).pipe(
-    Effect.orElseSucceed(() => ({ _tag: error._tag, message: error.message })),
-    Effect.map((encoded) => JSON.stringify(encoded))
-  )
-
-const asArray = (u: unknown): ReadonlyArray<unknown> => Array.isArray(u) ? u : []
-const asNumber = (u: unknown): number => typeof u === "number" ? u : Number(u)
-
-// What this process knows of a key's cooldown and halt, set itself or read from Redis. Instants are on the
-// process's clock except `redisUntil`; `learnedAt` is when it was last set or read, to compare with a reset.
-interface KnownCooldown {
-  readonly until: number
-  /** The end in Redis ms, when Redis told it (undefined when it was set while Redis was away). */
-  readonly redisUntil: number | undefined
-  readonly learnedAt: number
-}
-
-interface KnownHalt {
-  readonly error: TrackingMoreError.TrackingMoreError
-  readonly errorJson: string
-  /** The end of a halt with a duration; undefined for a halt until reset. */
-  readonly until: number | undefined
-  /** Until when Redis keeps it: its end, or the until-reset TTL. */
-  readonly keptUntil: number
-  readonly learnedAt: number
-}
-
-interface Known {
-  cooldown: KnownCooldown | undefined
-  halt: KnownHalt | undefined
-}
 
 let processCounter = 0
 const processId = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`
@@ -140,115 +92,18 @@ export const make = (
     const redis = yield* RedisConnection.RedisConnection
     const untilResetTtlMillis = Math.max(1, Math.round(Duration.toMillis(options.untilResetTtl ?? Duration.days(1))))
     const scope = yield* Effect.scope
-    const local = yield* Gate.makeMemory
     const pollInterval = Duration.decode(options.pollInterval ?? Duration.millis(50))
     const leaseMillis = Math.max(1, Math.round(Duration.toMillis(options.leaseDuration ?? Duration.seconds(15))))
     const marginMillis = Math.max(1, Math.round(Duration.toMillis(options.keyMargin ?? Duration.seconds(60))))
     const prefix = redis.prefix
+    // What this process knows of its keys, with the in-process gate that mirrors it (see internal/gateKnowledge).
+    const known = yield* Knowledge.make({ marginMillis, untilResetTtlMillis })
+    const local = known.local
 
     // Leases this process holds, by key, with the fiber that renews each.
     const leases = new Map<string, { readonly token: string; readonly renewal: Fiber.RuntimeFiber<unknown> }>()
-    // What this process knows, by key. It holds even when Redis later answers without it (a restart or failover
-    // that came back empty, a FLUSHALL): the scripts put it back. `local` mirrors it for when Redis does not answer.
-    const known = new Map<string, Known>()
 
     const stateKeys = (key: string) => [keys.gate(prefix, key), keys.halt(prefix, key), keys.reset(prefix, key)]
-
-    // ARGV 1–8 of the scripts that put back what Redis has forgotten (see `restore` in internal/scripts).
-    const restoreArgs = (key: string, now: number): Array<string | number> => {
-      const entry = known.get(key)
-      const cooldown = entry?.cooldown !== undefined && entry.cooldown.until > now ? entry.cooldown : undefined
-      const halt = entry?.halt !== undefined && entry.halt.keptUntil > now ? entry.halt : undefined
-      return [
-        marginMillis,
-        cooldown === undefined ? "" : cooldown.until - now,
-        cooldown?.redisUntil === undefined ? "" : cooldown.redisUntil.toFixed(3),
-        cooldown === undefined ? "" : now - cooldown.learnedAt,
-        halt === undefined ? "" : halt.errorJson,
-        halt?.until === undefined ? "" : halt.until - now,
-        halt === undefined ? "" : halt.keptUntil - now,
-        halt === undefined ? "" : now - halt.learnedAt
-      ]
-    }
-
-    // The in-memory gate cannot drop a cooldown or a halt alone: it starts again from what is still known.
-    const rebuildLocal = (key: string, now: number) =>
-      Effect.gen(function*() {
-        yield* local.reset(key)
-        const entry = known.get(key)
-        if (entry?.cooldown !== undefined) yield* local.cooldown(key, entry.cooldown.until)
-        if (entry?.halt !== undefined) {
-          const until = entry.halt.until
-          yield* local.halt(key, entry.halt.error, until === undefined ? undefined : Duration.millis(Math.max(0, until - now)))
-        }
-      })
-
-    // After Redis answered a script that was given `restoreArgs(key, now)`: drop what was reset since this process
-    // learned it (`forget`: 1 the cooldown, 2 the halt) and what has ended.
-    const reconcile = (key: string, forget: number, now: number) =>
-      Effect.suspend(() => {
-        const entry = known.get(key)
-        if (entry === undefined) return Effect.void
-        let dropped = false
-        if (entry.cooldown !== undefined && (forget === 1 || forget === 3)) {
-          entry.cooldown = undefined
-          dropped = true
-        } else if (entry.cooldown !== undefined && entry.cooldown.until <= now) {
-          entry.cooldown = undefined
-        }
-        if (entry.halt !== undefined && (forget === 2 || forget === 3)) {
-          entry.halt = undefined
-          dropped = true
-        } else if (entry.halt !== undefined && entry.halt.keptUntil <= now) {
-          // A halt until reset that Redis let expire: the in-memory gate would hold it for ever.
-          dropped = dropped || entry.halt.until === undefined
-          entry.halt = undefined
-        }
-        if (entry.cooldown === undefined && entry.halt === undefined) known.delete(key)
-        return dropped ? rebuildLocal(key, now) : Effect.void
-      })
-
-    const entryOf = (key: string): Known => {
-      let entry = known.get(key)
-      if (entry === undefined) {
-        entry = { cooldown: undefined, halt: undefined }
-        known.set(key, entry)
-      }
-      return entry
-    }
-
-    // Replaces what was known: a script that answered has already taken the later of the two (without Redis, the
-    // caller keeps the later itself).
-    const learnCooldown = (key: string, cooldown: KnownCooldown) =>
-      Effect.suspend(() => {
-        entryOf(key).cooldown = cooldown
-        return local.cooldown(key, cooldown.until)
-      })
-
-    const learnHalt = (key: string, halt: KnownHalt, now: number) =>
-      Effect.suspend(() => {
-        entryOf(key).halt = halt
-        return local.halt(
-          key,
-          halt.error,
-          halt.until === undefined ? undefined : Duration.millis(Math.max(0, halt.until - now))
-        )
-      })
-
-    const learnHaltFromRedis = (key: string, json: string, redisNow: number, pttl: number, now: number) =>
-      Effect.gen(function*() {
-        const { error, until } = yield* parseHalt(json)
-        const errorJson = yield* encodeJson(error)
-        const localUntil = until === undefined ? undefined : now + Math.ceil(until - redisNow)
-        yield* learnHalt(key, {
-          error,
-          errorJson,
-          until: localUntil,
-          keptUntil: localUntil ?? now + Math.max(0, pttl),
-          learnedAt: now
-        }, now)
-        return { error, until: localUntil }
-      })
 
     const takeLease = (key: string, token: string) =>
       Effect.gen(function*() {
@@ -278,18 +133,18 @@ export const make = (
         const asked = yield* Clock.currentTimeMillis
         const reply = yield* Effect.either(
           redis.eval(scriptAwait, [...stateKeys(key), keys.lease(prefix, key)], [
-            ...restoreArgs(key, asked),
+            ...known.restoreArgs(key, asked),
             token,
             leaseMillis
           ])
         )
         if (reply._tag === "Left") return yield* local.await(key, awaitOptions)
         const [forget, kind, a, b, c] = asArray(reply.right)
-        yield* reconcile(key, asNumber(forget), asked)
+        yield* known.reconcile(key, asNumber(forget), asked)
         switch (kind) {
           case "halted": {
             const now = yield* Clock.currentTimeMillis
-            const { error } = yield* learnHaltFromRedis(key, String(a), asNumber(b), asNumber(c), now)
+            const { error } = yield* known.learnHaltFromRedis(key, String(a), asNumber(b), asNumber(c), now)
             return yield* Effect.fail(error)
           }
           case "sleep": {
@@ -297,7 +152,7 @@ export const make = (
             const now = yield* Clock.currentTimeMillis
             // Known (and mirrored) so that this process keeps honouring it if Redis forgets it or goes away.
             const redisUntil = asNumber(b)
-            yield* learnCooldown(key, {
+            yield* known.learnCooldown(key, {
               until: now + remaining,
               redisUntil: Number.isFinite(redisUntil) ? redisUntil : undefined,
               learnedAt: now
@@ -335,24 +190,39 @@ export const make = (
         )
       })
 
-    const cooldown = (key: string, until: number) =>
+    // The send instant goes to Redis as an age (this process's now minus `sentAt`): the script takes it back on
+    // TIME, so that a process whose clock is off cannot make an echo look like a new penalty, or the reverse.
+    const cooldown = (key: string, until: number, cooldownOptions?: Gate.CooldownOptions) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
+        const sentAt = cooldownOptions?.sentAt
         const reply = yield* Effect.either(
-          redis.eval(scriptCooldown, stateKeys(key), [...restoreArgs(key, now), Math.max(0, until - now).toFixed(3)])
+          redis.eval(scriptCooldown, stateKeys(key), [
+            ...known.restoreArgs(key, now),
+            Math.max(0, until - now).toFixed(3),
+            sentAt === undefined ? "" : Math.max(0, now - sentAt).toFixed(3),
+            ...known.extensionArgs(key, now)
+          ])
         )
         if (reply._tag === "Left") {
-          // Set while Redis is away: kept with no Redis instant, and put back (re-anchored) once Redis answers.
-          const before = known.get(key)?.cooldown
-          if (before !== undefined && before.until >= until) return
-          return yield* learnCooldown(key, { until, redisUntil: undefined, learnedAt: now })
+          // Set while Redis is away: kept with no Redis instant, and put back (re-anchored) once Redis answers. An
+          // echo of the cooldown this process knows leaves it as it is.
+          const before = known.cooldown(key)
+          const echo = sentAt !== undefined && before !== undefined && sentAt < before.until && !known.extending(key, now)
+          if (echo || (before !== undefined && before.until >= until)) return
+          return yield* known.learnCooldown(key, { until, redisUntil: undefined, learnedAt: now })
         }
-        const [forget, effective, redisNow] = asArray(reply.right).map(asNumber)
-        yield* reconcile(key, forget ?? 0, now)
+        const [forget, effective, redisNow, extending, counted] = asArray(reply.right).map(asNumber)
+        yield* known.reconcile(key, forget ?? 0, now)
+        if (extending === 1) known.learnExtension(key, now)
         const valid = effective !== undefined && redisNow !== undefined && Number.isFinite(effective - redisNow)
-        yield* learnCooldown(key, {
-          until: valid ? Math.max(until, now + Math.ceil(effective - redisNow)) : until,
-          redisUntil: valid ? effective : undefined,
+        if (!valid) return yield* known.learnCooldown(key, { until, redisUntil: undefined, learnedAt: now })
+        const redisLeft = Math.ceil(effective - redisNow)
+        // An echo learns the cooldown as Redis has it (when it still runs), never its own end.
+        if (counted !== 1 && redisLeft <= 0) return
+        yield* known.learnCooldown(key, {
+          until: counted === 1 ? Math.max(until, now + redisLeft) : now + redisLeft,
+          redisUntil: effective,
           learnedAt: now
         })
       })
@@ -362,7 +232,7 @@ export const make = (
         const now = yield* Clock.currentTimeMillis
         const errorJson = yield* encodeJson(error)
         const until = duration === undefined || !Duration.isFinite(duration) ? undefined : now + Duration.toMillis(duration)
-        yield* learnHalt(key, { error, errorJson, until, keptUntil: until ?? now + untilResetTtlMillis, learnedAt: now }, now)
+        yield* known.learnHalt(key, { error, errorJson, until, keptUntil: until ?? now + untilResetTtlMillis, learnedAt: now }, now)
         // When Redis does not answer, the halt is known here and put back into Redis once it answers again.
         yield* Effect.ignore(
           redis.eval(scriptHalt, [keys.gate(prefix, key), keys.halt(prefix, key)], [
@@ -377,8 +247,7 @@ export const make = (
     const reset = (key: string) =>
       Effect.gen(function*() {
         yield* dropLease(key)
-        known.delete(key)
-        yield* local.reset(key)
+        yield* known.forget(key)
         // The marker tells the processes that learned this key's state before now to drop it.
         yield* Effect.ignore(
           redis.eval(scriptReset, [...stateKeys(key), keys.lease(prefix, key)], [untilResetTtlMillis])
@@ -388,20 +257,20 @@ export const make = (
     const state = (key: string) =>
       Effect.gen(function*() {
         const asked = yield* Clock.currentTimeMillis
-        const reply = yield* Effect.either(redis.eval(scriptState, stateKeys(key), restoreArgs(key, asked)))
+        const reply = yield* Effect.either(redis.eval(scriptState, stateKeys(key), known.restoreArgs(key, asked)))
         if (reply._tag === "Left") return yield* local.state(key)
         const [forget, redisNowRaw, coolRaw, haltJson, haltPttl] = asArray(reply.right)
-        yield* reconcile(key, asNumber(forget), asked)
+        yield* known.reconcile(key, asNumber(forget), asked)
         const redisNow = asNumber(redisNowRaw)
         const now = yield* Clock.currentTimeMillis
         if (typeof haltJson === "string") {
-          const { error, until } = yield* learnHaltFromRedis(key, haltJson, redisNow, asNumber(haltPttl), now)
+          const { error, until } = yield* known.learnHaltFromRedis(key, haltJson, redisNow, asNumber(haltPttl), now)
           return Gate.GateState.Halted({ error, until })
         }
         const cool = asNumber(coolRaw)
         if (!(redisNow < cool)) return Gate.GateState.Open()
         const until = now + Math.ceil(cool - redisNow)
-        yield* learnCooldown(key, { until, redisUntil: cool, learnedAt: now })
+        yield* known.learnCooldown(key, { until, redisUntil: cool, learnedAt: now })
         return Gate.GateState.Cooling({ until })
       })
 
@@ -433,6 +302,12 @@ export interface KeyStatus {
   readonly probeNeeded: boolean
   /** The time to live of the lease of a probe in flight. */
   readonly probeLease: number | undefined
+  /**
+   * Whether a probe found the key's server extending a penalty for the requests that arrived during it: then every
+   * 429 on the key pushes its cooldown later, echoes included (kept `untilResetTtl` after it was last seen, or
+   * until a reset).
+   */
+  readonly extendsPenalty: boolean
   /** The halt and the error that caused it; `until` is undefined for a halt until reset. */
   readonly halt:
     | { readonly error: TrackingMoreError.TrackingMoreError; readonly until: number | undefined; readonly ttl: number }
@@ -448,71 +323,15 @@ export interface KeyStatus {
   }
 }
 
-const scriptStatus = RedisConnection.script(`
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-return {
-  string.format("%.3f", now),
-  redis.call("HGET", KEYS[1], "cool") or "",
-  redis.call("HGET", KEYS[1], "probe") or "",
-  redis.call("PTTL", KEYS[1]),
-  redis.call("GET", KEYS[2]) or "",
-  redis.call("PTTL", KEYS[2]),
-  redis.call("PTTL", KEYS[3]),
-  redis.call("GET", KEYS[4]) or "",
-  redis.call("PTTL", KEYS[4])
-}
-`)
-
-// PTTL answers -2 for a key that does not exist.
-const ttlOf = (u: unknown): number | undefined => {
-  const n = asNumber(u)
-  return Number.isFinite(n) && n !== -2 ? n : undefined
-}
-
 /**
  * The gate of one key fingerprint as Redis holds it, read in one atomic script that changes nothing.
  *
  * @since 0.2.0
  * @category inspection
  */
-export const status = (
+export const status: (
   key: string
-): Effect.Effect<KeyStatus, RedisConnection.RedisUnavailable, RedisConnection.RedisConnection> =>
-  Effect.gen(function*() {
-    const redis = yield* RedisConnection.RedisConnection
-    const prefix = redis.prefix
-    const reply = asArray(
-      yield* redis.eval(scriptStatus, [
-        keys.gate(prefix, key),
-        keys.halt(prefix, key),
-        keys.lease(prefix, key),
-        keys.reset(prefix, key)
-      ], [])
-    )
-    const now = yield* Clock.currentTimeMillis
-    const [redisNowRaw, coolRaw, probeRaw, gateTtl, haltJson, haltTtl, leaseTtl, resetRaw, resetTtl] = reply
-    const redisNow = asNumber(redisNowRaw)
-    // Redis instants are told on this process's clock, as `state` does.
-    const local = (redisMs: number) => now + Math.ceil(redisMs - redisNow)
-    const cool = asNumber(coolRaw)
-    const halt = typeof haltJson === "string" && haltJson !== "" ? yield* parseHalt(haltJson) : undefined
-    const resetAt = asNumber(resetRaw)
-    return {
-      key,
-      coolingUntil: Number.isFinite(cool) && cool > redisNow ? local(cool) : undefined,
-      probeNeeded: probeRaw === "1",
-      probeLease: ttlOf(leaseTtl),
-      halt: halt === undefined
-        ? undefined
-        : { error: halt.error, until: halt.until === undefined ? undefined : local(halt.until), ttl: ttlOf(haltTtl) ?? 0 },
-      resetAt: Number.isFinite(resetAt) && resetRaw !== "" ? local(resetAt) : undefined,
-      ttls: { gate: ttlOf(gateTtl), halt: ttlOf(haltTtl), lease: ttlOf(leaseTtl), reset: ttlOf(resetTtl) }
-    }
-  })
-
-// SCAN's MATCH is a glob: a prefix with glob characters must match only itself.
-const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, (c) => `\\${c}`)
+) => Effect.Effect<KeyStatus, RedisConnection.RedisUnavailable, RedisConnection.RedisConnection> = Status.status
 
 /**
  * The fingerprint of every key that has a gate in Redis under the connection's prefix (a cooldown, a halt, a
@@ -525,21 +344,7 @@ export const keysWithState: Effect.Effect<
   ReadonlyArray<string>,
   RedisConnection.RedisUnavailable,
   RedisConnection.RedisConnection
-> = Effect.gen(function*() {
-  const redis = yield* RedisConnection.RedisConnection
-  const pattern = `${escapeGlob(redis.prefix)}gate:{*`
-  const found = new Set<string>()
-  let cursor = "0"
-  do {
-    const [next, batch] = yield* redis.use((client) => client.scan(cursor, "MATCH", pattern, "COUNT", 1000))
-    cursor = next
-    for (const name of batch) {
-      const match = /^gate:\{([^}]*)\}(?::(?:lease|halt|reset))?$/.exec(name.slice(redis.prefix.length))
-      if (match !== null) found.add(match[1]!)
-    }
-  } while (cursor !== "0")
-  return [...found].sort()
-})
+> = Status.keysWithState
 
 /**
  * The gate of every key fingerprint Redis holds one for under the connection's prefix.

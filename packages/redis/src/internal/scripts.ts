@@ -24,7 +24,8 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
  *
  * Unless the key was reset after the process learned it: `gateReset` leaves a marker (KEYS[3], the Redis ms of the
  * reset), and knowledge learned before it is not put back but dropped by the caller (the returned `forget` bits: 1
- * the cooldown, 2 the halt), so that a reset in one process still opens the key in all of them.
+ * the cooldown, 2 the halt; `gateCooldown` adds 4, the server's extension), so that a reset in one process still
+ * opens the key in all of them.
  *
  * KEYS: gate hash, halt, reset marker. ARGV (durations from the caller's now, re-anchored here on TIME):
  * 1 margin ms,
@@ -88,29 +89,65 @@ return { forget, "open" }
 `
 
 /**
- * KEYS: gate hash, halt, reset marker. ARGV: 1–8 as for `restore`, 9 cooldown ms from now (already re-anchored).
- * The later of the stored and the new end wins; the hash lives until that end plus the margin.
- * Returns { forget, effectiveUntil, now }.
+ * A 429. KEYS: gate hash, halt, reset marker. ARGV: 1–8 as for `restore`, 9 cooldown ms from now (already
+ * re-anchored), 10 ms since the request answered 429 was sent ("" when not known), 11 ms since the process learned
+ * that the key's server extends penalties ("" when it does not know so), 12 ms to keep that once learned.
+ *
+ * The request's send instant is taken on TIME (now minus its age): sent before the stored cooldown's end, the 429 is
+ * an echo of the penalty that cooldown stands for and leaves `cool` and `probe` as they are; its end is kept as
+ * `echo` instead, the latest end the echoes asked for. A 429 to a request sent after the cooldown's end (the probe,
+ * or later) but before `echo` shows that the server extends penalties for the requests that arrive during them:
+ * `ext` is set, and from then on every 429 counts, echoes included. A counted 429: the later of the stored and the
+ * new end wins, and a probe is needed. The hash lives until the later of `cool` and `echo` plus the margin, and
+ * while `ext` is set at least ARGV[12] after each 429 (forget bit 4: the process learned `ext` before a reset).
+ * Returns { forget, cool, now, ext (1/0), counted (1/0) }.
  */
 export const gateCooldown = `${now}${restore}
 local untilNew = now + tonumber(ARGV[9])
 local cool = tonumber(redis.call("HGET", KEYS[1], "cool") or "0")
-if untilNew > cool then
-  cool = untilNew
-  redis.call("HSET", KEYS[1], "cool", string.format("%.3f", cool))
+local echo = tonumber(redis.call("HGET", KEYS[1], "echo") or "0")
+local ext = redis.call("HGET", KEYS[1], "ext") == "1"
+if ARGV[11] ~= "" then
+  if learnedBeforeReset(ARGV[11]) then forget = forget + 4 else ext = true end
 end
-redis.call("HSET", KEYS[1], "probe", "1")
-local ttl = math.ceil(cool - now + tonumber(ARGV[1]))
+local counted = true
+if ARGV[10] ~= "" then
+  local sent = now - tonumber(ARGV[10])
+  if sent < cool then
+    counted = ext
+    if not ext and untilNew > echo then
+      echo = untilNew
+      redis.call("HSET", KEYS[1], "echo", string.format("%.3f", echo))
+    end
+  elseif sent < echo then
+    ext = true
+  end
+end
+local keep = 0
+if ext then
+  redis.call("HSET", KEYS[1], "ext", "1")
+  keep = tonumber(ARGV[12])
+end
+if counted then
+  if untilNew > cool then
+    cool = untilNew
+    redis.call("HSET", KEYS[1], "cool", string.format("%.3f", cool))
+  end
+  redis.call("HSET", KEYS[1], "probe", "1")
+end
+local ttl = math.ceil(math.max(cool, echo) - now + tonumber(ARGV[1]))
+if ttl < keep then ttl = math.ceil(keep) end
 if ttl < 1 then ttl = 1 end
 local current = redis.call("PTTL", KEYS[1])
 if current < ttl then redis.call("PEXPIRE", KEYS[1], ttl) end
-return { forget, string.format("%.3f", cool), string.format("%.3f", now) }
+return { forget, string.format("%.3f", cool), string.format("%.3f", now), ext and 1 or 0, counted and 1 or 0 }
 `
 
 /**
  * KEYS: gate hash, lease. ARGV: lease token, confirmed ("1"/"0"), margin ms.
  * Only the holder of the lease settles it. A probe that was not confirmed, or that left a new cooldown behind,
- * leaves a probe needed for the next caller.
+ * leaves a probe needed for the next caller; one that did not shows the penalty over, and the echoes' end (`echo`)
+ * is dropped with the need: a 429 after it is a new penalty and tells nothing about extension.
  */
 export const gateSettle = `${now}
 if redis.call("GET", KEYS[2]) ~= ARGV[1] then return 0 end
@@ -121,7 +158,7 @@ if ARGV[2] ~= "1" or now < cool then
   local ttl = math.ceil(math.max(cool - now, 0) + tonumber(ARGV[3]))
   if redis.call("PTTL", KEYS[1]) < ttl then redis.call("PEXPIRE", KEYS[1], ttl) end
 else
-  redis.call("HDEL", KEYS[1], "probe")
+  redis.call("HDEL", KEYS[1], "probe", "echo")
 end
 return 1
 `
@@ -162,6 +199,25 @@ return {
   redis.call("HGET", KEYS[1], "cool") or "0",
   redis.call("GET", KEYS[2]),
   redis.call("PTTL", KEYS[2])
+}
+`
+
+/**
+ * KEYS: gate hash, halt, lease, reset marker. ARGV: none. Changes nothing.
+ * Returns { now, cool, probe, gate PTTL, halt json, halt PTTL, lease PTTL, reset marker, reset PTTL, ext }.
+ */
+export const gateStatus = `${now}
+return {
+  string.format("%.3f", now),
+  redis.call("HGET", KEYS[1], "cool") or "",
+  redis.call("HGET", KEYS[1], "probe") or "",
+  redis.call("PTTL", KEYS[1]),
+  redis.call("GET", KEYS[2]) or "",
+  redis.call("PTTL", KEYS[2]),
+  redis.call("PTTL", KEYS[3]),
+  redis.call("GET", KEYS[4]) or "",
+  redis.call("PTTL", KEYS[4]),
+  redis.call("HGET", KEYS[1], "ext") or ""
 }
 `
 
