@@ -11,8 +11,9 @@
  *
  * **Servers that extend a penalty.** TrackingMore does not document whether requests that arrive during the
  * penalty extend it. The gate assumes they do not, and its probe tells it when they do: the gate remembers where
- * each echo would have pushed the cooldown (its `until`: its arrival plus the wait); when a probe sent before the
- * latest of those instants is answered 429, the key's server extends penalties, and from then on (until `reset`)
+ * each echo would have pushed the cooldown (its `until`: its arrival plus the wait) until a probe is answered
+ * without a 429; when a probe sent before the latest of those instants is answered 429 (it is the first request
+ * sent after the cooldown), the key's server extends penalties, and from then on (until `reset`)
  * every 429 on the key pushes its cooldown later, echoes included. So both behaviours are served: on time when the
  * server does not extend, and after one extra probe and wait, the first time only, when it does. The opposite
  * default could not learn: a gate that waits out every echo never sees a probe answered early.
@@ -228,6 +229,9 @@ export const makeMemory: Effect.Effect<Gate> = Effect.sync(() => {
       state.probe = undefined
       // A probe that met another 429 left a new cooldown: the next caller after it probes again.
       state.probeNeeded = !confirmed || now < state.coolingUntil
+      // Answered without a 429, the probe shows the penalty over: a 429 after it is a new one, whatever the
+      // echoes asked for, and tells nothing about extension.
+      if (!state.probeNeeded) state.echoUntil = 0
       return Deferred.succeed(probe, undefined)
     })
 

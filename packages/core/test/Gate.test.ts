@@ -179,6 +179,24 @@ describe("Gate (in memory): one cooldown per penalty", () => {
       assert.deepStrictEqual(yield* gate.state("k"), Gate.GateState.Cooling({ until: 2 * wait }))
     }))
 
+  it.effect("once a probe is answered without a 429, a later 429 is a new penalty and tells nothing about extension", () =>
+    Effect.gen(function*() {
+      const gate = yield* Gate.makeMemory
+      yield* gate.cooldown("k", wait, { sentAt: 0 })
+      yield* TestClock.setTime(60_000)
+      yield* gate.cooldown("k", 60_000 + wait, { sentAt: 0 })
+      yield* TestClock.setTime(wait)
+      assert.strictEqual(yield* gate.await("k"), "probe")
+      yield* gate.settle("k", true)
+      // sent after the probe, before the end the echoes asked for: a new penalty of its own
+      yield* TestClock.setTime(wait + 10_000)
+      yield* gate.cooldown("k", wait + 10_000 + wait, { sentAt: wait + 5_000 })
+      // its echoes are echoes still
+      yield* TestClock.setTime(wait + 20_000)
+      yield* gate.cooldown("k", wait + 20_000 + wait, { sentAt: wait + 6_000 })
+      assert.deepStrictEqual(yield* gate.state("k"), Gate.GateState.Cooling({ until: wait + 10_000 + wait }))
+    }))
+
   it.prop("for any interleaving of echoes and waiters, the cooldown ends where the first penalty's does", [
     fc.integer({ min: 0, max: 60_000 }),
     fc.array(
