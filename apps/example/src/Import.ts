@@ -5,8 +5,10 @@
  */
 import * as TrackingMoreClient from "@trackingmore-effect/client/TrackingMoreClient"
 import * as Tracking from "@trackingmore-effect/client/Tracking"
+import * as Endpoint from "@trackingmore-effect/core/Endpoint"
 import * as Retry from "@trackingmore-effect/core/Retry"
 import type * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
+import * as Arr from "effect/Array"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -74,7 +76,7 @@ export interface ImportOptions {
   readonly pollDeadline: Duration.DurationInput
   /** Where progress goes; default none. */
   readonly progress?: Progress.Progress | undefined
-  /** Trackings per `createMany` call (each call sends one batch of at most 40); default 40. */
+  /** Trackings per `createMany` call (one batch each, at most `Endpoint.maxBatchSize`, the default). */
   readonly chunkSize?: number | undefined
   /** Default polling; with `Webhook`, `pollInterval` is unused and `pollDeadline` bounds the wait for updates. */
   readonly follow?: Follow | undefined
@@ -85,12 +87,6 @@ const counterValue = (metric: Metric.Metric.Counter<number>) =>
 
 const tooManyRequestsReceived = Metric.tagged(Retry.metrics.errors, "tag", "TooManyRequests")
 const cooldownWaits = Metric.tagged(Retry.metrics.waits, "reason", "cooldown")
-
-const chunk = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
 
 interface Slot {
   line: number
@@ -183,7 +179,8 @@ export const runImport = (options: ImportOptions): Effect.Effect<Summary, never,
     }
 
     // 1. create, one createMany per chunk so that progress moves batch by batch
-    const chunks = chunk(sheet.shipments, Math.max(1, Math.min(40, options.chunkSize ?? 40)))
+    const batchSize = Math.max(1, Math.min(Endpoint.maxBatchSize, options.chunkSize ?? Endpoint.maxBatchSize))
+    const chunks = Arr.chunksOf(sheet.shipments, batchSize)
     yield* Effect.forEach(chunks, (shipments) =>
       client.createMany(shipments.map((s) => s.input)).pipe(
         Effect.match({

@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as Endpoint from "@trackingmore-effect/core/Endpoint"
 import type * as StatusCode from "@trackingmore-effect/core/StatusCode"
 import type * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
 
@@ -49,8 +50,8 @@ export const advice: { readonly [T in TrackingMoreError.Tag | StatusCode.Success
   Created: { client: "Decodes the created resource and returns it.", you: "Nothing." },
   LimitExceeded: {
     client: "Fails the call with the typed error. `createMany`, `updateMany` and `deleteMany` never put more than " +
-      "40 items in one request.",
-    you: "Ask for less at once: at most 40 numbers in a list query and a `limit` of at most 2000."
+      `${Endpoint.maxBatchSize} items in one request.`,
+    you: `Ask for less at once: at most ${Endpoint.maxBatchSize} numbers in a list query and a \`limit\` of at most 2000.`
   },
   Unauthorized: haltedAuth,
   InvalidApiKey: haltedAuth,
@@ -73,8 +74,8 @@ export const advice: { readonly [T in TrackingMoreError.Tag | StatusCode.Success
   TrackingNotFound: fixInput("Create the tracking first, or check the carrier code and the number."),
   ActivationRequired: fixInput("Ask TrackingMore support to activate the feature for the account."),
   BatchTooLarge: {
-    client: "Never sends more than 40 trackings in one batch call (`batchSize`, at most 40).",
-    you: "Nothing with the client; a hand-made request must carry at most 40 items."
+    client: `Never sends more than ${Endpoint.maxBatchSize} trackings in one batch call (\`batchSize\`, at most ${Endpoint.maxBatchSize}).`,
+    you: `Nothing with the client; a hand-made request must carry at most ${Endpoint.maxBatchSize} items.`
   },
   NotRegistered: {
     client: "`get` asks again in case a create is on its way; with `{ register: true }` it first creates the " +

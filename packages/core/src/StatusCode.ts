@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { maxBatchSize } from "./Endpoint.js"
 
 /**
  * Coarse grouping of codes, used by policies and dashboards.
@@ -69,7 +70,7 @@ const entries = [
   { code: 4017, type: "Bad Request", meaning: "The tracking does not exist.", tag: "TrackingNotFound", category: "not-found" },
   { code: 4018, type: "Bad Request", meaning: "This feature needs custom activation because of overload risk; contact TrackingMore support.", tag: "ActivationRequired", category: "invalid-request" },
   { code: 4019, type: "Bad Request", meaning: "Insufficient balance; top up the account.", tag: "InsufficientBalance", category: "billing" },
-  { code: 4020, type: "Bad Request", meaning: "Too many items in one request; send at most 40 per batch.", tag: "BatchTooLarge", category: "limit" },
+  { code: 4020, type: "Bad Request", meaning: `Too many items in one request; send at most ${maxBatchSize} per batch.`, tag: "BatchTooLarge", category: "limit" },
   { code: 4021, type: "Bad Request", meaning: "The remaining balance is not enough to call the API (quota used up or free trial over).", tag: "QuotaExhausted", category: "billing" },
   { code: 4031, type: "No Content", meaning: "The tracking number has not been added yet; create it first (POST /trackings/post), then get it.", tag: "NotRegistered", category: "not-registered" },
   { code: 4032, type: "No Content", meaning: "The courier cannot be detected; assign the shipment a carrier instead of auto-detection.", tag: "CarrierNotDetected", category: "invalid-request" },
