@@ -11,10 +11,10 @@ import * as ClientWebhook from "@trackingmore-effect/client/Webhook"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import * as Redacted from "effect/Redacted"
 import type { DurationInput } from "./Client.js"
+import { readBody, send } from "./internal/nodeHttp.js"
+import { toClientOptions } from "./internal/webhookOptions.js"
 import type * as Tracking from "./Tracking.js"
-import { InvalidOptionError } from "./TrackingMoreError.js"
 
 /**
  * Options that check the signature (the default): the account's registered email, kept in an Effect `Redacted`
@@ -112,26 +112,6 @@ export type WebhookHeaders =
   | Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
   | { readonly get: (name: string) => string | null }
 
-/** The client's options, checked: throws an `InvalidOptionError` naming the option (never showing the email). */
-const toClientOptions = (what: string, options: WebhookOptions): ClientWebhook.Options => {
-  if (typeof options !== "object" || options === null) {
-    throw new InvalidOptionError("options", `${what}: options must be an object with an email, or verify: false`)
-  }
-  let converted: ClientWebhook.Options
-  if (options.verify === false) {
-    const { email: _, ...rest } = options
-    converted = rest
-  } else {
-    if (typeof options.email !== "string" || options.email === "") {
-      throw new InvalidOptionError("email", `${what}: email must be the account's registered email, a non-empty string`)
-    }
-    converted = { ...options, email: Redacted.make(options.email) }
-  }
-  const checked = ClientWebhook.validateOptions(converted)
-  if (Either.isLeft(checked)) throw new InvalidOptionError(checked.left.option, `${what}: ${checked.left.message}`)
-  return converted
-}
-
 const okBody = JSON.stringify({ ok: true })
 const internalMessage = "The update could not be handled"
 const internalError = JSON.stringify({ error: "InternalError", message: internalMessage })
@@ -210,64 +190,6 @@ export interface WebhookResponse {
   setHeader(name: string, value: string): unknown
   end(body: string): unknown
 }
-
-const encoder = new TextEncoder()
-
-const isBytes = (value: unknown): value is Uint8Array => value instanceof Uint8Array
-
-type BodyRead =
-  | { readonly _tag: "body"; readonly body: string | Uint8Array }
-  | { readonly _tag: "too-large" }
-  | { readonly _tag: "failed" }
-
-/** Reads a request's body, at most `maxBodyBytes`; settles with `too-large` as soon as the limit is passed. */
-const readBody = (req: WebhookRequest, maxBodyBytes: number): Promise<BodyRead> => {
-  if (typeof req.body === "string" || isBytes(req.body)) return Promise.resolve({ _tag: "body", body: req.body })
-  // express.json() parsed it already: v2 signs `timeStr` only, so the re-serialized body verifies the same.
-  if (req.body !== undefined) return Promise.resolve({ _tag: "body", body: JSON.stringify(req.body) })
-  const declared = Number(req.headers["content-length"])
-  if (Number.isFinite(declared) && declared > maxBodyBytes) return Promise.resolve({ _tag: "too-large" })
-  return new Promise((resolve) => {
-    const chunks: Array<Uint8Array> = []
-    let size = 0
-    let settled = false
-    const settle = (read: BodyRead) => {
-      if (settled) return
-      settled = true
-      resolve(read)
-    }
-    // Past the limit the rest of the body still flows (and is dropped): a request left unread would make Node
-    // close the connection before the sender reads the 413.
-    req.on("data", (chunk) => {
-      if (settled) return
-      const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk
-      size += bytes.length
-      if (size > maxBodyBytes) return settle({ _tag: "too-large" })
-      chunks.push(bytes)
-    })
-    req.on("end", () => {
-      const body = new Uint8Array(size)
-      let offset = 0
-      for (const chunk of chunks) {
-        body.set(chunk, offset)
-        offset += chunk.length
-      }
-      settle({ _tag: "body", body })
-    })
-    req.on("error", () => settle({ _tag: "failed" }))
-  })
-}
-
-const send = (res: WebhookResponse, status: number, body: string): void => {
-  try {
-    res.statusCode = status
-    res.setHeader("content-type", "application/json")
-    res.end(body)
-  } catch {
-    // The connection is gone; there is nobody left to answer.
-  }
-}
-
 
 /**
  * A request handler for Node's `http.createServer` and Express (`app.post("/trackingmore", handler)`): reads the
