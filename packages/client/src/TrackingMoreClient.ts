@@ -95,6 +95,25 @@ export interface PollOptions {
 }
 
 /**
+ * Options of `createMany`, `updateMany` and `deleteMany`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface BulkOptions {
+  /**
+   * How long the whole call may take, from its start; default: no deadline. Waiting for one's turn under the
+   * key's rate limit (or a cooldown) is not a failure: the policy's per-call `deadline` does not apply to the
+   * calls a bulk call makes, each gets what is left of this one instead. When it comes, nothing more is sent: a
+   * chunk still waiting for its turn is not sent (`createMany` reports its items as `NotSent`; `updateMany` and
+   * `deleteMany` fail with `DeadlineExceeded`), and a request already on the wire is answered (within
+   * `attemptTimeout`). A duration such as `"30 minutes"`, or milliseconds; anything else fails the call with
+   * `InvalidRequest` (naming `deadline`) before anything is sent.
+   */
+  readonly deadline?: Duration.DurationInput | undefined
+}
+
+/**
  * A shipment to poll: its number and, if known, its carrier.
  *
  * @since 0.1.0
@@ -116,10 +135,13 @@ export interface TrackingMoreClient {
   readonly create: (input: Tracking.CreateTracking) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
   /**
    * Create many trackings in batches of at most 40, paced by the rate limiter. One outcome per input, in input
-   * order; errors of a whole batch call become `Failed` outcomes of its items.
+   * order; errors of a whole batch call become `Failed` outcomes of its items; with a `deadline`, items not sent
+   * by then are `NotSent` (send them again later). Fails only with `InvalidRequest` for a `deadline` that is not
+   * a duration.
    */
   readonly createMany: (
-    items: ReadonlyArray<Tracking.CreateTracking>
+    items: ReadonlyArray<Tracking.CreateTracking>,
+    options?: BulkOptions
   ) => Effect.Effect<ReadonlyArray<CreateOutcome>, TrackingMoreError.TrackingMoreError>
   /** Get one tracking. A 4031 is re-polled; with `register: true` the tracking is created first. */
   readonly get: (
@@ -139,11 +161,13 @@ export interface TrackingMoreClient {
   readonly delete: (carrierCode: string, trackingNumber: string) => Effect.Effect<void, TrackingMoreError.TrackingMoreError>
   /** Change many trackings, in batches of at most 40; per-item errors are in `errors`. */
   readonly updateMany: (
-    items: ReadonlyArray<Tracking.UpdateManyItem>
+    items: ReadonlyArray<Tracking.UpdateManyItem>,
+    options?: BulkOptions
   ) => Effect.Effect<Tracking.UpdateManyResult, TrackingMoreError.TrackingMoreError>
   /** Delete many trackings, in batches of at most 40; per-item errors are in `errors`. */
   readonly deleteMany: (
-    items: ReadonlyArray<Tracking.TrackingRef>
+    items: ReadonlyArray<Tracking.TrackingRef>,
+    options?: BulkOptions
   ) => Effect.Effect<Tracking.DeleteManyResult, TrackingMoreError.TrackingMoreError>
   /** The real-time result of one shipment (3 req/s; the same shipment is refreshed at most once per 2 hours). */
   readonly realtime: (input: Tracking.RealtimeRequest) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>

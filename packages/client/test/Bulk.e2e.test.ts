@@ -28,7 +28,7 @@ describe("createMany", () => {
         const outcomes = yield* client.createMany(input)
         assert.strictEqual(outcomes.length, 100)
         assert.strictEqual(batchCalls().length, 3)
-        assert.deepStrictEqual(CreateOutcome.summarize(outcomes), { created: 100, existed: 0, failed: 0 })
+        assert.deepStrictEqual(CreateOutcome.summarize(outcomes), { created: 100, existed: 0, failed: 0, notSent: 0 })
         outcomes.forEach((outcome, i) => assert.strictEqual(outcome.input, input[i]))
         for (const outcome of outcomes) {
           assert.strictEqual(outcome._tag, "Created")
@@ -88,7 +88,7 @@ describe("createMany", () => {
       Effect.gen(function*() {
         sim.setFaults({ scripted: { batch: ["4020", "202"] } })
         const outcomes = yield* client.createMany(items(40, "HALF"))
-        assert.deepStrictEqual(CreateOutcome.summarize(outcomes), { created: 40, existed: 0, failed: 0 })
+        assert.deepStrictEqual(CreateOutcome.summarize(outcomes), { created: 40, existed: 0, failed: 0, notSent: 0 })
         const sizes = batchCalls().map((e) => e.code)
         assert.deepStrictEqual(sizes, [4020, 202, 200, 200, 200])
       })))

@@ -1,219 +1,11 @@
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
 import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as fc from "effect/FastCheck"
-import * as Fiber from "effect/Fiber"
-import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
-import * as TestClock from "effect/TestClock"
-import type { CreateOutcome } from "../src/CreateOutcome.js"
+import * as CreateOutcome from "../src/CreateOutcome.js"
 import type * as Tracking from "../src/Tracking.js"
-import * as TrackingMoreClient from "../src/TrackingMoreClient.js"
-
-// ---------------------------------------------------------------------------------------------------------------
-// A scripted server: a store of trackings that answers honestly, except where the fault script says otherwise.
-
-interface WireTracking {
-  readonly id: string
-  readonly tracking_number: string
-  readonly carrier_code: string
-  readonly status: string
-}
-
-interface WireItemError {
-  readonly tracking_number: string | null
-  readonly carrier_code: string | null
-  readonly code: number | string
-  readonly message: string
-}
-
-interface WireItem {
-  readonly tracking_number: string
-  readonly carrier_code: string
-}
-
-/**
- * What the server does with one request. `applied`: the server acted on the request (created the trackings)
- * before the fault, so the answer is lost but the effect is not.
- */
-type Fault =
-  | { readonly _tag: "Honest" }
-  | { readonly _tag: "Omit"; readonly mask: ReadonlyArray<boolean> }
-  | { readonly _tag: "Duplicate"; readonly mask: ReadonlyArray<boolean> }
-  | { readonly _tag: "Reverse" }
-  | { readonly _tag: "OtherCarrier"; readonly mask: ReadonlyArray<boolean> }
-  | { readonly _tag: "Foreign" }
-  | {
-    readonly _tag: "ItemErrors"
-    readonly code: number | string
-    readonly mask: ReadonlyArray<boolean>
-    readonly applied: boolean
-  }
-  | { readonly _tag: "Whole"; readonly code: number; readonly mirror: boolean; readonly applied: boolean }
-  | {
-    readonly _tag: "Status"
-    readonly status: 429 | 500 | 502 | 503
-    readonly body: "envelope" | "null" | "empty" | "html" | "number"
-    readonly applied: boolean
-  }
-  | { readonly _tag: "Transport"; readonly code: string; readonly applied: boolean }
-  | { readonly _tag: "BodyError"; readonly applied: boolean }
-  | { readonly _tag: "Truncated"; readonly applied: boolean }
-  | { readonly _tag: "Shape"; readonly data: unknown; readonly applied: boolean }
-
-const at = (mask: ReadonlyArray<boolean>, index: number): boolean => mask[index % mask.length] === true
-
-const envelope = (code: number, data: unknown) => JSON.stringify({ meta: { code, type: "t", message: "m" }, data })
-
-const keyOf = (number: string, carrier: string) => `${number}\u0000${carrier.toLowerCase()}`
-
-const server = (script: ReadonlyArray<Fault>) => {
-  const store = new Map<string, WireTracking>()
-  let requests = 0
-
-  // The honest answer of a batch call, creating what is new.
-  const batch = (items: ReadonlyArray<WireItem>) => {
-    const trackings: Array<WireTracking> = []
-    const errors: Array<WireItemError> = []
-    for (const item of items) {
-      const key = keyOf(item.tracking_number, item.carrier_code)
-      if (item.carrier_code === "nope") {
-        errors.push({ ...item, code: 4015, message: "invalid carrier" })
-      } else if (store.has(key)) {
-        errors.push({ ...item, code: 4016, message: "exists" })
-      } else {
-        const tracking = { id: `id-${store.size}`, ...item, status: "pending" }
-        store.set(key, tracking)
-        trackings.push(tracking)
-      }
-    }
-    return { trackings, errors }
-  }
-
-  const list = (numbers: ReadonlyArray<string>) =>
-    [...store.values()].filter((tracking) => numbers.includes(tracking.tracking_number))
-
-  const respond = (request: HttpClientRequest.HttpClientRequest, body: BodyInit | null, status = 200) =>
-    Effect.succeed(HttpClientResponse.fromWeb(request, new Response(body, { status })))
-
-  const answer = (request: HttpClientRequest.HttpClientRequest) => {
-    const fault = script[requests] ?? { _tag: "Honest" }
-    requests++
-    const isBatch = request.url.endsWith("/trackings/batch")
-    const items: ReadonlyArray<WireItem> = isBatch
-      ? JSON.parse(new TextDecoder().decode((request.body as { readonly body: Uint8Array }).body))
-      : []
-    const numbers = (request.urlParams.find(([name]) => name === "numbers")?.[1] ?? "").split(",")
-    // The server's work, done at most once per request.
-    const act = () => isBatch ? batch(items) : { trackings: list(numbers), errors: [] }
-    const data = (result: { readonly trackings: ReadonlyArray<WireTracking>; readonly errors: ReadonlyArray<WireItemError> }) =>
-      isBatch
-        ? { submitted: items.length, added: result.trackings.length, ...result }
-        : { page: 1, limit: 200, total: result.trackings.length, items: result.trackings }
-    const ok = (result: Parameters<typeof data>[0]) => respond(request, envelope(200, data(result)))
-
-    switch (fault._tag) {
-      case "Honest":
-        return ok(act())
-      case "Omit": {
-        const result = act()
-        return ok({
-          trackings: result.trackings.filter((_, i) => !at(fault.mask, i)),
-          errors: result.errors.filter((_, i) => !at(fault.mask, i + 1))
-        })
-      }
-      case "Duplicate": {
-        const result = act()
-        return ok({
-          trackings: result.trackings.flatMap((t, i) => at(fault.mask, i) ? [t, t] : [t]),
-          errors: result.errors.flatMap((e, i) => at(fault.mask, i) ? [e, e] : [e])
-        })
-      }
-      case "Reverse": {
-        const result = act()
-        return ok({ trackings: [...result.trackings].reverse(), errors: [...result.errors].reverse() })
-      }
-      case "OtherCarrier": {
-        const result = act()
-        return ok({
-          trackings: result.trackings.map((t, i) => at(fault.mask, i) ? { ...t, carrier_code: "other-post" } : t),
-          errors: result.errors.map((e, i) => at(fault.mask, i) ? { ...e, carrier_code: "other-post" } : e)
-        })
-      }
-      case "Foreign": {
-        const result = act()
-        return ok({
-          trackings: [...result.trackings, { id: "foreign", tracking_number: "ZZ999", carrier_code: "dhl", status: "pending" }],
-          errors: [
-            ...result.errors,
-            { tracking_number: null, carrier_code: null, code: 4014, message: "no number" },
-            { tracking_number: "ZZ998", carrier_code: "dhl", code: 4016, message: "exists" }
-          ]
-        })
-      }
-      case "ItemErrors": {
-        if (!isBatch) return ok(act())
-        // The masked items are answered with the error, created or not as `applied` says.
-        const masked = items.filter((_, i) => at(fault.mask, i))
-        const rest = items.filter((_, i) => !at(fault.mask, i))
-        if (fault.applied) batch(masked)
-        const result = batch(rest)
-        return ok({
-          trackings: result.trackings,
-          errors: [...result.errors, ...masked.map((item) => ({ ...item, code: fault.code, message: "item error" }))]
-        })
-      }
-      case "Whole": {
-        if (fault.applied) act()
-        return respond(request, envelope(fault.code, null), fault.mirror && fault.code < 1000 ? fault.code : 200)
-      }
-      case "Status": {
-        if (fault.applied) act()
-        const body = {
-          envelope: envelope(fault.status, null),
-          null: "null",
-          empty: "",
-          html: "<html><body>Bad Gateway</body></html>",
-          number: "0"
-        }[fault.body]
-        return respond(request, body, fault.status)
-      }
-      case "Transport": {
-        if (fault.applied) act()
-        return Effect.fail(
-          new HttpClientError.RequestError({
-            request,
-            reason: "Transport",
-            cause: Object.assign(new Error(`socket failure ${fault.code}`), { code: fault.code })
-          })
-        )
-      }
-      case "BodyError": {
-        if (fault.applied) act()
-        const stream = new ReadableStream({
-          start: (controller) => controller.error(new Error("terminated"))
-        })
-        return respond(request, stream)
-      }
-      case "Truncated": {
-        const full = envelope(200, data(fault.applied ? act() : { trackings: [], errors: [] }))
-        return respond(request, full.slice(0, Math.floor(full.length / 2)))
-      }
-      case "Shape": {
-        if (fault.applied) act()
-        return respond(request, envelope(200, fault.data))
-      }
-    }
-  }
-
-  const layer = Layer.succeed(HttpClient.HttpClient, HttpClient.make((request) => Effect.suspend(() => answer(request))))
-  return { layer, requests: () => requests }
-}
+import { createMany, type Fault, keyOf, server, type Timing } from "./utils/scripted.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // Arbitraries
@@ -282,6 +74,7 @@ const fault: fc.Arbitrary<Fault> = fc.oneof(
   }),
   fc.record({ _tag: fc.constant("BodyError" as const), applied: fc.boolean() }),
   fc.record({ _tag: fc.constant("Truncated" as const), applied: fc.boolean() }),
+  fc.record({ _tag: fc.constant("Slow" as const), seconds: fc.integer({ min: 1, max: 5 }) }),
   fc.record({
     _tag: fc.constant("Shape" as const),
     data: fc.constantFrom<unknown>(
@@ -303,51 +96,40 @@ const fault: fc.Arbitrary<Fault> = fc.oneof(
 /** One fault per request in order; once the script is spent, the server is honest. */
 const script = fc.array(fault, { maxLength: 30 })
 
-// ---------------------------------------------------------------------------------------------------------------
-// The client, as a user builds it, with waits short enough for a property (on the TestClock anyway).
 
-const unlimited = { limit: 1e9, window: "1 second" } as const
+const timing: fc.Arbitrary<Timing> = fc.record({
+  rate: fc.constantFrom("unlimited" as const, "1/s" as const),
+  deadline: fc.option(fc.integer({ min: 0, max: 20 }), { nil: undefined })
+})
 
-const clientLayer = (http: Layer.Layer<HttpClient.HttpClient>, batchSize: number) =>
-  TrackingMoreClient.layer({
-    apiKey: Redacted.make("property-test-key"),
-    baseUrl: "http://tm.test/v2",
-    batchSize,
-    rateLimits: { default: unlimited, realtime: unlimited, list: unlimited },
-    policy: {
-      tooManyRequests: { wait: "1 second", maxCooldowns: 2 },
-      serviceUnavailable: { base: "100 millis", cap: "1 second", maxRetries: 2 },
-      serverError: { base: "100 millis", cap: "1 second", maxRetries: 2 },
-      authHalt: "1 second",
-      billingHalt: "1 second"
-    }
-  }).pipe(Layer.provide(http))
+/**
+ * Each valid input gets an `orderId` of its own, which the server records on receipt: a `NotSent` input is then
+ * one whose id never reached it. (Inputs the client refuses stay as they are.)
+ */
+const tagged = (items: ReadonlyArray<Tracking.CreateTracking>): ReadonlyArray<Tracking.CreateTracking> => {
+  const out = new Array<Tracking.CreateTracking>(items.length)
+  for (let i = 0; i < items.length; i++) {
+    if (!(i in items)) continue
+    const item = items[i]
+    out[i] = typeof item === "object" && item !== null && !("title" in item) && !("orderId" in item)
+      ? { ...item, orderId: `order-${i}` }
+      : item as Tracking.CreateTracking
+  }
+  return out
+}
 
-/** Runs an effect to its end on the TestClock, moving the clock on while it waits. */
-const runToEnd = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E | string> =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(effect)
-    for (let step = 0; step < 10_000; step++) {
-      const exit = yield* Fiber.poll(fiber)
-      if (Option.isSome(exit)) return yield* exit.value
-      yield* TestClock.adjust("1 second")
-    }
-    yield* Fiber.interrupt(fiber)
-    return yield* Effect.fail("createMany did not end within 10 000 simulated seconds")
-  })
-
-const createMany = (http: Layer.Layer<HttpClient.HttpClient>, batchSize: number, items: ReadonlyArray<Tracking.CreateTracking>) =>
-  runToEnd(
-    Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (client) => client.createMany(items)).pipe(
-      Effect.provide(clientLayer(http, batchSize))
-    )
-  )
-
-const describeOutcome = (outcome: CreateOutcome | undefined): string =>
+const describeOutcome = (outcome: CreateOutcome.CreateOutcome | undefined): string =>
   outcome === undefined ? "nothing" : `${outcome._tag} of ${JSON.stringify(outcome.input)}`
 
-/** What holds for every input list and every server: one outcome per input, its own, and no tracking created twice. */
-const assertOutcomes = (items: ReadonlyArray<Tracking.CreateTracking>, outcomes: ReadonlyArray<CreateOutcome>) => {
+/**
+ * What holds for every input list and every server: one outcome per input, its own, and no tracking created
+ * twice; an input `NotSent` never reached the server (`received`, by its `orderId`), one `Created` did.
+ */
+const assertOutcomes = (
+  items: ReadonlyArray<Tracking.CreateTracking>,
+  outcomes: ReadonlyArray<CreateOutcome.CreateOutcome>,
+  received?: (orderId: string) => boolean
+) => {
   assert.strictEqual(outcomes.length, items.length, "one outcome per input")
   const created = new Set<string>()
   for (let i = 0; i < items.length; i++) {
@@ -361,6 +143,9 @@ const assertOutcomes = (items: ReadonlyArray<Tracking.CreateTracking>, outcomes:
         const key = keyOf(outcome.tracking.trackingNumber, outcome.tracking.carrierCode)
         assert.isFalse(created.has(key), `${outcome.tracking.trackingNumber}/${outcome.tracking.carrierCode} created twice`)
         created.add(key)
+        if (received !== undefined && outcome.input.orderId !== undefined) {
+          assert.isTrue(received(outcome.input.orderId), `index ${i} is Created but never reached the server`)
+        }
         break
       }
       case "Existed": {
@@ -373,6 +158,14 @@ const assertOutcomes = (items: ReadonlyArray<Tracking.CreateTracking>, outcomes:
         assert.isTrue(TrackingMoreError.isTrackingMoreError(outcome.error), "a failure holds a typed error")
         break
       }
+      case "NotSent": {
+        assert.strictEqual(outcome.reason._tag, "DeadlineExceeded")
+        if (received !== undefined) {
+          assert.isDefined(outcome.input.orderId, `index ${i}: only inputs that could be sent are NotSent`)
+          assert.isFalse(received(outcome.input.orderId!), `index ${i} is NotSent but reached the server`)
+        }
+        break
+      }
       default:
         assert.fail(`not an outcome: ${JSON.stringify(outcome)}`)
     }
@@ -381,13 +174,23 @@ const assertOutcomes = (items: ReadonlyArray<Tracking.CreateTracking>, outcomes:
 
 describe("createMany (property)", () => {
   it.effect.prop(
-    "for any inputs and any fault script, exactly one outcome per input, its own, and no tracking created twice",
-    [inputs, script, fc.integer({ min: 1, max: 4 })],
-    ([items, faults, batchSize]) =>
+    "for any inputs, fault script, rate and deadline, exactly one outcome per input, its own, no tracking created twice, and NotSent only for what never reached the server",
+    [inputs, script, fc.integer({ min: 1, max: 4 }), timing],
+    ([generated, faults, batchSize, timed]) =>
       Effect.gen(function*() {
+        const items = tagged(generated)
         const http = server(faults)
-        const outcomes = yield* createMany(http.layer, batchSize, items)
-        assertOutcomes(items, outcomes)
+        const start = yield* Clock.currentTimeMillis
+        const outcomes = yield* createMany(http.layer, batchSize, items, timed)
+        const elapsed = (yield* Clock.currentTimeMillis) - start
+        assertOutcomes(items, outcomes, http.received)
+        if (timed.deadline === undefined) {
+          assert.isFalse(outcomes.some(CreateOutcome.isNotSent), "without a deadline everything is sent")
+        } else {
+          // Nothing waits past the deadline; at most the attempts on the wire then (a Slow answer: 5 s) end after
+          // it, and the test's clock moves in steps of 1 s.
+          assert.isAtMost(elapsed, (timed.deadline + 5 + 1) * 1000, "the call ends soon after its deadline")
+        }
       }),
     { fastCheck: { numRuns: 150 } }
   )

@@ -1,10 +1,12 @@
+import * as Endpoint from "@trackingmore-effect/core/Endpoint"
 import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
+import * as Arr from "effect/Array"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { CreateOutcome } from "../CreateOutcome.js"
 import type { BatchResult, CreateTracking, Tracking, TrackingPage } from "../Tracking.js"
-import * as Endpoint from "@trackingmore-effect/core/Endpoint"
-import * as Arr from "effect/Array"
+import * as bulk from "./bulk.js"
 
 interface Slot {
   readonly index: number
@@ -16,10 +18,16 @@ export interface BatchDeps {
   readonly batchSize: number
   /** Validates and encodes one item without sending anything. */
   readonly encode: (input: CreateTracking) => Either.Either<unknown, TrackingMoreError.TrackingMoreError>
-  /** One `POST /trackings/batch` call under the retry policy. */
-  readonly send: (items: ReadonlyArray<unknown>) => Effect.Effect<BatchResult, TrackingMoreError.TrackingMoreError>
-  /** Lists the trackings of at most 40 numbers. */
-  readonly list: (numbers: ReadonlyArray<string>) => Effect.Effect<TrackingPage, TrackingMoreError.TrackingMoreError>
+  /** One `POST /trackings/batch` call under the retry policy, with `deadline` as its own (infinite: none). */
+  readonly send: (
+    items: ReadonlyArray<unknown>,
+    deadline: Duration.Duration
+  ) => Effect.Effect<BatchResult, TrackingMoreError.TrackingMoreError>
+  /** Lists the trackings of at most 40 numbers, with `deadline` as the call's own. */
+  readonly list: (
+    numbers: ReadonlyArray<string>,
+    deadline: Duration.Duration
+  ) => Effect.Effect<TrackingPage, TrackingMoreError.TrackingMoreError>
 }
 
 const sameCarrier = (a: string | undefined, b: string | undefined): boolean =>
@@ -59,17 +67,39 @@ const trackingKey = (tracking: Tracking): string => `${tracking.trackingNumber}\
  * an input no path settled (which none should leave) is `Failed` rather than missing. A tracking is `Created`
  * for one input at most: an answer that reports it created again (a duplicate entry, a resent chunk) leaves the
  * other input to the lookup, which finds it `Existed`.
+ *
+ * `deadline` (infinite: none) bounds the whole call, not each of its calls: every call gets what is left of it
+ * as its own deadline, so waiting for one's turn under the rate limit fails nothing until the caller's deadline.
+ * An item no request has carried when the deadline comes is `NotSent`: its chunk's turn came after the deadline,
+ * or its chunk call gave up at the gate with `DeadlineExceeded` (which core gives only when no attempt was made).
+ * An item that was sent before keeps a `Failed` outcome, since the server may have seen it.
  */
 export const createMany = (
   deps: BatchDeps,
-  items: ReadonlyArray<CreateTracking>
+  items: ReadonlyArray<CreateTracking>,
+  deadline: Duration.Duration
 ): Effect.Effect<ReadonlyArray<CreateOutcome>> =>
-  Effect.suspend(() => {
+  Effect.flatMap(bulk.startDeadline(deadline), (remaining) => {
     // Filled, not sized: `new Array(n)` has holes, which `map` below would skip, leaving them holes.
     const outcomes: Array<CreateOutcome | undefined> = Array.from({ length: items.length }, () => undefined)
     const created = new Set<string>()
+    // Inputs a request has carried (that request may have reached the server): never `NotSent`.
+    const sent = new Set<number>()
+    // Set when a chunk call gave up waiting for its turn: the chunks after it would wait longer still, so they are
+    // not sent either (each would otherwise take, and waste, a rate-limit token on its way out).
+    let expired: TrackingMoreError.DeadlineExceeded | undefined
     const settle = (slot: Slot, outcome: CreateOutcome) => {
       if (outcomes[slot.index] === undefined) outcomes[slot.index] = outcome
+    }
+    const notSent = (slots: ReadonlyArray<Slot>, reason: TrackingMoreError.DeadlineExceeded) => {
+      for (const slot of slots) {
+        settle(
+          slot,
+          sent.has(slot.index)
+            ? CreateOutcome.Failed({ input: slot.input, error: reason })
+            : CreateOutcome.NotSent({ input: slot.input, reason })
+        )
+      }
     }
     const valid: Array<Slot> = []
     // A loop, not `forEach`: a hole in a sparse input is an input too, read as `undefined` and refused by `encode`.
@@ -81,9 +111,25 @@ export const createMany = (
     }
 
     const sendChunk = (slots: ReadonlyArray<Slot>, resent: boolean): Effect.Effect<void> =>
-      deps.send(slots.map((slot) => slot.wire)).pipe(
+      Effect.flatMap(remaining(Endpoint.endpoints.batch), (left) => {
+        const turn = expired !== undefined ? Either.left(expired) : left
+        if (Either.isLeft(turn)) {
+          notSent(slots, turn.left)
+          return Effect.void
+        }
+        return send(slots, resent, turn.right)
+      })
+
+    const send = (slots: ReadonlyArray<Slot>, resent: boolean, deadline: Duration.Duration): Effect.Effect<void> =>
+      deps.send(slots.map((slot) => slot.wire), deadline).pipe(
         Effect.matchEffect({
           onFailure: (error) => {
+            if (error._tag === "DeadlineExceeded") {
+              expired = error
+              notSent(slots, error)
+              return Effect.void
+            }
+            for (const slot of slots) sent.add(slot.index)
             if ((error._tag === "BatchTooLarge" || error._tag === "LimitExceeded") && slots.length > 1) {
               const half = Math.ceil(slots.length / 2)
               return Effect.forEach([slots.slice(0, half), slots.slice(half)], (part) => sendChunk(part, resent), {
@@ -95,6 +141,7 @@ export const createMany = (
             return Effect.void
           },
           onSuccess: (result) => {
+            for (const slot of slots) sent.add(slot.index)
             const pending = new Pending(slots)
             for (const tracking of result.trackings) {
               // Reported created before (in this answer or an earlier one): the server cannot have created it twice.
@@ -131,7 +178,11 @@ export const createMany = (
     // Items the answer mentioned neither as created nor as failed: find them, else send them once more.
     const resolveMissing = (slots: ReadonlyArray<Slot>, resent: boolean): Effect.Effect<void> =>
       Effect.forEach(Arr.chunksOf(slots, Endpoint.maxBatchSize), (part) =>
-        deps.list([...new Set(part.map((slot) => slot.input.trackingNumber))]).pipe(
+        Effect.flatMap(remaining(Endpoint.endpoints.list), Either.match({
+          // These items were sent: a lookup that could not be made leaves them `Failed`, not `NotSent`.
+          onLeft: (error) => Effect.fail(error),
+          onRight: (deadline) => deps.list([...new Set(part.map((slot) => slot.input.trackingNumber))], deadline)
+        })).pipe(
           Effect.matchEffect({
             onFailure: (error) => {
               for (const slot of part) settle(slot, CreateOutcome.Failed({ input: slot.input, error }))

@@ -6,6 +6,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import * as CreateOutcome from "../CreateOutcome.js"
 import * as Tracking from "../Tracking.js"
 import type { ClientOptions, GetOptions, TrackingMoreClient } from "../TrackingMoreClient.js"
 import * as internalBatch from "./batch.js"
@@ -78,41 +79,47 @@ export const make = (
         span("create", endpoints.create)
       )
 
-    const listRaw = (query: Tracking.ListQuery = {}) =>
+    const listRaw = (query: Tracking.ListQuery = {}, deadline?: Duration.Duration) =>
       query.numbers !== undefined && query.numbers.length > Endpoint.maxBatchSize
         ? Effect.fail(validate.invalid(4012, `numbers: at most ${Endpoint.maxBatchSize} per call`, endpoints.list))
         : transport.request({
           endpoint: endpoints.list,
           path: endpoints.list.path,
           query: Tracking.listQueryParams(query),
-          response: Tracking.TrackingPage
+          response: Tracking.TrackingPage,
+          deadline
         })
 
     const list: TrackingMoreClient["list"] = (query) => listRaw(query).pipe(span("list", endpoints.list))
 
-    const createMany: TrackingMoreClient["createMany"] = (items) =>
-      internalBatch.createMany({
-        batchSize,
-        encode: (input) => validate.create(input, endpoints.batch),
-        send: (body) =>
-          transport.request({
-            endpoint: endpoints.batch,
-            path: endpoints.batch.path,
-            body,
-            response: Tracking.BatchResult
-          }).pipe(span("batch", endpoints.batch)),
-        list: (numbers) => list({ numbers, limit: 200 })
-      }, items).pipe(
-        Effect.tap((outcomes) =>
-          Effect.annotateCurrentSpan({
-            "trackingmore.items": outcomes.length,
-            "trackingmore.created": outcomes.filter((o) => o._tag === "Created").length,
-            "trackingmore.existed": outcomes.filter((o) => o._tag === "Existed").length,
-            "trackingmore.failed": outcomes.filter((o) => o._tag === "Failed").length
-          })
-        ),
-        span("createMany", endpoints.batch)
-      )
+    // A bulk call's chunk calls take what is left of its own deadline (none by default), not the policy's.
+    const createMany: TrackingMoreClient["createMany"] = (items, bulkOptions) =>
+      Effect.flatMap(bulk.deadlineOf(bulkOptions, endpoints.batch), (deadline) =>
+        internalBatch.createMany({
+          batchSize,
+          encode: (input) => validate.create(input, endpoints.batch),
+          send: (body, callDeadline) =>
+            transport.request({
+              endpoint: endpoints.batch,
+              path: endpoints.batch.path,
+              body,
+              response: Tracking.BatchResult,
+              deadline: callDeadline
+            }).pipe(span("batch", endpoints.batch)),
+          list: (numbers, callDeadline) => listRaw({ numbers, limit: 200 }, callDeadline).pipe(span("list", endpoints.list))
+        }, items, deadline)).pipe(
+          Effect.tap((outcomes) => {
+            const counts = CreateOutcome.summarize(outcomes)
+            return Effect.annotateCurrentSpan({
+              "trackingmore.items": outcomes.length,
+              "trackingmore.created": counts.created,
+              "trackingmore.existed": counts.existed,
+              "trackingmore.failed": counts.failed,
+              "trackingmore.not_sent": counts.notSent
+            })
+          }),
+          span("createMany", endpoints.batch)
+        )
 
     // Answers that may or may not carry the tracking: decode it when they do, fetch it when they do not.
     const trackingOr = (
@@ -139,23 +146,27 @@ export const make = (
         transport.request({ endpoint: endpoints.delete, path: one(carrierCode, trackingNumber), response: Schema.Unknown })
       ).pipe(Effect.asVoid, span("delete", endpoints.delete))
 
-    const updateMany: TrackingMoreClient["updateMany"] = (items) =>
-      bulk.sendInChunks(items, encodeUpdateItem, endpoints.updateMany, batchSize, (body) =>
-        transport.request({
-          endpoint: endpoints.updateMany,
-          path: endpoints.updateMany.path,
-          body,
-          response: Tracking.UpdateManyResult
-        })).pipe(Effect.map(bulk.mergeUpdates), span("updateMany", endpoints.updateMany))
+    const updateMany: TrackingMoreClient["updateMany"] = (items, bulkOptions) =>
+      Effect.flatMap(bulk.deadlineOf(bulkOptions, endpoints.updateMany), (deadline) =>
+        bulk.sendInChunks(items, encodeUpdateItem, endpoints.updateMany, batchSize, deadline, (body, callDeadline) =>
+          transport.request({
+            endpoint: endpoints.updateMany,
+            path: endpoints.updateMany.path,
+            body,
+            response: Tracking.UpdateManyResult,
+            deadline: callDeadline
+          }))).pipe(Effect.map(bulk.mergeUpdates), span("updateMany", endpoints.updateMany))
 
-    const deleteMany: TrackingMoreClient["deleteMany"] = (items) =>
-      bulk.sendInChunks(items, encodeRef, endpoints.deleteMany, batchSize, (body) =>
-        transport.request({
-          endpoint: endpoints.deleteMany,
-          path: endpoints.deleteMany.path,
-          body,
-          response: Tracking.DeleteManyResult
-        })).pipe(Effect.map(bulk.mergeDeletes), span("deleteMany", endpoints.deleteMany))
+    const deleteMany: TrackingMoreClient["deleteMany"] = (items, bulkOptions) =>
+      Effect.flatMap(bulk.deadlineOf(bulkOptions, endpoints.deleteMany), (deadline) =>
+        bulk.sendInChunks(items, encodeRef, endpoints.deleteMany, batchSize, deadline, (body, callDeadline) =>
+          transport.request({
+            endpoint: endpoints.deleteMany,
+            path: endpoints.deleteMany.path,
+            body,
+            response: Tracking.DeleteManyResult,
+            deadline: callDeadline
+          }))).pipe(Effect.map(bulk.mergeDeletes), span("deleteMany", endpoints.deleteMany))
 
     const realtime: TrackingMoreClient["realtime"] = (input) =>
       Effect.gen(function*() {
