@@ -17,7 +17,7 @@ import * as Stream from "effect/Stream"
 import * as runner from "./internal/runner.js"
 import type * as Tracking from "./Tracking.js"
 import { ClientClosedError, InvalidOptionError } from "./TrackingMoreError.js"
-import type { TrackingMoreError } from "./TrackingMoreError.js"
+import type { ErrorOf, TrackingMoreError } from "./TrackingMoreError.js"
 
 /**
  * A unit of a duration string.
@@ -192,7 +192,26 @@ export interface Shipment {
 }
 
 /**
- * The outcome of one tracking given to `createMany`; exactly one per input, in input order.
+ * Options of `createMany`, `updateMany` and `deleteMany`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface BulkOptions extends CallOptions {
+  /**
+   * How long the whole call may take, from its start: milliseconds, or a string such as `"30 minutes"`; default
+   * no deadline. Waiting for one's turn under the key's rate limit is not a failure: the policy's per-call
+   * `deadline` does not apply to the calls a bulk call makes. When it comes, nothing more is sent: `createMany`
+   * resolves with the items not sent yet as `NotSent`; `updateMany` and `deleteMany` reject with
+   * `DeadlineExceeded`. A value that is not a duration rejects with `InvalidRequest` before anything is sent.
+   * (`signal`, by contrast, rejects at once and reports nothing.)
+   */
+  readonly deadline?: DurationInput | undefined
+}
+
+/**
+ * The outcome of one tracking given to `createMany`; exactly one per input, in input order. `NotSent`: the
+ * `deadline` came before the tracking was sent; the server has not seen it, so it can simply be sent again.
  *
  * @since 0.1.0
  * @category models
@@ -205,6 +224,12 @@ export type CreateOutcome =
     readonly tracking: Tracking.Tracking | undefined
   }
   | { readonly _tag: "Failed"; readonly input: Tracking.CreateTracking; readonly error: TrackingMoreError }
+  | {
+    readonly _tag: "NotSent"
+    readonly input: Tracking.CreateTracking
+    /** What the tracking was still waiting for when the deadline came (`waitingFor`, `until`). */
+    readonly reason: ErrorOf<"DeadlineExceeded">
+  }
 
 /**
  * The TrackingMore v2 API as Promises. Every method mirrors the method of the same name of
@@ -218,11 +243,12 @@ export interface TrackingMoreClient {
   readonly create: (input: Tracking.CreateTracking, options?: CallOptions) => Promise<Tracking.Tracking>
   /**
    * Create many trackings in batches of at most 40, paced by the rate limiter. Resolves with one outcome per
-   * input; rejects only when the whole operation could not run.
+   * input (with a `deadline`, the items not sent by then are `NotSent`); rejects only when the whole operation
+   * could not run.
    */
   readonly createMany: (
     items: ReadonlyArray<Tracking.CreateTracking>,
-    options?: CallOptions
+    options?: BulkOptions
   ) => Promise<ReadonlyArray<CreateOutcome>>
   /** Get one tracking. */
   readonly get: (carrierCode: string, trackingNumber: string, options?: GetOptions) => Promise<Tracking.Tracking>
@@ -240,12 +266,12 @@ export interface TrackingMoreClient {
   /** Change many trackings; per-item errors are in `errors`. */
   readonly updateMany: (
     items: ReadonlyArray<Tracking.UpdateManyItem>,
-    options?: CallOptions
+    options?: BulkOptions
   ) => Promise<Tracking.UpdateManyResult>
   /** Delete many trackings; per-item errors are in `errors`. */
   readonly deleteMany: (
     items: ReadonlyArray<Tracking.TrackingRef>,
-    options?: CallOptions
+    options?: BulkOptions
   ) => Promise<Tracking.DeleteManyResult>
   /** The real-time result of one shipment (3 req/s; the same shipment at most once per 2 hours). */
   readonly realtime: (input: Tracking.RealtimeRequest, options?: CallOptions) => Promise<Tracking.Tracking>
@@ -288,6 +314,12 @@ const toOutcome = (outcome: ClientOutcome.CreateOutcome): CreateOutcome => {
       return { _tag: "Existed", input: outcome.input, tracking: outcome.tracking }
     case "Failed":
       return { _tag: "Failed", input: outcome.input, error: runner.toPromiseError(outcome.error) as TrackingMoreError }
+    case "NotSent":
+      return {
+        _tag: "NotSent",
+        input: outcome.input,
+        reason: runner.toPromiseError(outcome.reason) as ErrorOf<"DeadlineExceeded">
+      }
   }
 }
 
@@ -375,15 +407,16 @@ export const createClient = (options: ClientOptions): TrackingMoreClient => {
 
   const client: TrackingMoreClient = {
     create: (input, o) => call("create", (c) => c.create(input), o),
-    createMany: (items, o) => call("createMany", (c) => Effect.map(c.createMany(items), (xs) => xs.map(toOutcome)), o),
+    createMany: (items, o) =>
+      call("createMany", (c) => Effect.map(c.createMany(items, { deadline: o?.deadline }), (xs) => xs.map(toOutcome)), o),
     get: (carrierCode, trackingNumber, o) =>
       call("get", (c) => c.get(carrierCode, trackingNumber, { lang: o?.lang, register: o?.register }), o),
     list: (query, o) => call("list", (c) => c.list(query), o),
     update: (carrierCode, trackingNumber, changes, o) =>
       call("update", (c) => c.update(carrierCode, trackingNumber, changes), o),
     delete: (carrierCode, trackingNumber, o) => call("delete", (c) => c.delete(carrierCode, trackingNumber), o),
-    updateMany: (items, o) => call("updateMany", (c) => c.updateMany(items), o),
-    deleteMany: (items, o) => call("deleteMany", (c) => c.deleteMany(items), o),
+    updateMany: (items, o) => call("updateMany", (c) => c.updateMany(items, { deadline: o?.deadline }), o),
+    deleteMany: (items, o) => call("deleteMany", (c) => c.deleteMany(items, { deadline: o?.deadline }), o),
     realtime: (input, o) => call("realtime", (c) => c.realtime(input), o),
     changeCarrier: (carrierCode, trackingNumber, newCarrierCode, o) =>
       call("changeCarrier", (c) => c.changeCarrier(carrierCode, trackingNumber, newCarrierCode), o),
