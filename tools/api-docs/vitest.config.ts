@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // docgen type-checks each package's examples together with its sources: several seconds on two cores.
-    testTimeout: 120_000,
+    // docgen parses each package and type-checks its examples with its sources: about ten seconds of CPU each,
+    // several times that on a machine shared with other builds.
+    testTimeout: 300_000,
     hookTimeout: 120_000
   }
 })
