@@ -29,9 +29,12 @@ export type Follow =
   | { readonly _tag: "Polling" }
   | { readonly _tag: "Webhook"; readonly updates: Stream.Stream<Tracking.Tracking> }
 
-/** Why a shipment failed: a row error, an API error, or the poll deadline. */
+/**
+ * Why a shipment failed: a row error, an API error, the deadline before it was final (`NotFinal`), or the
+ * deadline before it was even sent (`NotSent`: the API never saw it, so it can be imported again).
+ */
 export interface Failure {
-  readonly tag: Csv.RowError["_tag"] | TrackingMoreError.Tag | "NotFinal"
+  readonly tag: Csv.RowError["_tag"] | TrackingMoreError.Tag | "NotFinal" | "NotSent"
   readonly message: string
 }
 
@@ -55,6 +58,8 @@ export interface Summary {
   readonly existed: number
   readonly final: number
   readonly failed: number
+  /** Of the failed: shipments the deadline came before they were sent (`NotSent`); they can be retried. */
+  readonly notSent: number
   /** Final shipments by status. */
   readonly byStatus: Readonly<Record<string, number>>
   /** Failed shipments by error tag. */
@@ -72,7 +77,10 @@ export interface ImportOptions {
   readonly sheet: Csv.Sheet
   /** Time between two poll rounds, as the client waits it (real time: see `Backend.toRealTime`). */
   readonly pollInterval: Duration.DurationInput
-  /** Shipments not final this long after the start fail with `NotFinal` (real time, like `pollInterval`). */
+  /**
+   * Shipments not final this long after the start fail with `NotFinal`, and those not even sent by then (the
+   * creation waits its turn under the rate limit) with `NotSent` (real time, like `pollInterval`).
+   */
   readonly pollDeadline: Duration.DurationInput
   /** Where progress goes; default none. */
   readonly progress?: Progress.Progress | undefined
@@ -178,11 +186,15 @@ export const runImport = (options: ImportOptions): Effect.Effect<Summary, never,
       )
     }
 
-    // 1. create, one createMany per chunk so that progress moves batch by batch
+    // 1. create, one createMany per chunk so that progress moves batch by batch, within the run's deadline: what
+    // it leaves unsent is NotSent (the API never saw it), not a failure of the API
+    const deadline = startedAt + Duration.toMillis(Duration.decode(options.pollDeadline))
     const batchSize = Math.max(1, Math.min(Endpoint.maxBatchSize, options.chunkSize ?? Endpoint.maxBatchSize))
     const chunks = Arr.chunksOf(sheet.shipments, batchSize)
     yield* Effect.forEach(chunks, (shipments) =>
-      client.createMany(shipments.map((s) => s.input)).pipe(
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        client.createMany(shipments.map((s) => s.input), { deadline: Duration.millis(Math.max(0, deadline - now)) })
+      ).pipe(
         Effect.match({
           onFailure: (error) => {
             for (const s of shipments) {
@@ -194,11 +206,16 @@ export const runImport = (options: ImportOptions): Effect.Effect<Summary, never,
             outcomes.forEach((outcome, index) => {
               const s = shipments[index]!
               const slot = byKey.get(Csv.shipmentKey(s.input.carrierCode, s.input.trackingNumber))!
-              if (outcome._tag === "Failed") {
-                slot.failure = { tag: outcome.error._tag, message: outcome.error.message }
-              } else {
-                slot.creation = outcome._tag
-                slot.status = outcome.tracking?.status ?? slot.status
+              switch (outcome._tag) {
+                case "Failed":
+                  slot.failure = { tag: outcome.error._tag, message: outcome.error.message }
+                  break
+                case "NotSent":
+                  slot.failure = { tag: "NotSent", message: "not sent before the deadline; can be retried" }
+                  break
+                default:
+                  slot.creation = outcome._tag
+                  slot.status = outcome.tracking?.status ?? slot.status
               }
             })
           }
@@ -211,7 +228,6 @@ export const runImport = (options: ImportOptions): Effect.Effect<Summary, never,
         (follow._tag === "Webhook" ? "waiting for webhook updates until final" : "polling until final")
     )
 
-    const deadline = startedAt + Duration.toMillis(Duration.decode(options.pollDeadline))
     let lastError: TrackingMoreError.TrackingMoreError | undefined
     if (follow._tag === "Webhook") {
       // 2. wait until the updates made every shipment final, or the deadline: no call to the API
@@ -273,6 +289,7 @@ export const runImport = (options: ImportOptions): Effect.Effect<Summary, never,
       existed: slots.filter((s) => s.creation === "Existed").length,
       final: finalCounts.final,
       failed: finalCounts.failed,
+      notSent: slots.filter((s) => s.failure?.tag === "NotSent").length,
       byStatus,
       byErrorTag,
       tooManyRequests: {

@@ -36,7 +36,9 @@ export const summaryLines = (
   const lines: Array<string> = []
   lines.push(
     `Imported ${summary.total} shipment(s) from ${source} in ${(summary.elapsedMs / 1000).toFixed(1)} s: ` +
-      `${summary.created} created, ${summary.existed} already there, ${summary.final} final, ${summary.failed} failed.`
+      `${summary.created} created, ${summary.existed} already there, ${summary.final} final, ${summary.failed} failed` +
+      // Only when there are some: a run that sent everything reads as before.
+      (summary.notSent > 0 ? ` (${summary.notSent} not sent, can be retried).` : ".")
   )
   lines.push("")
   lines.push(...table("final status", sorted(summary.byStatus), summary.total))
