@@ -1,34 +1,135 @@
 /**
- * N worker processes (N = 1, 4, 8) create 2000 trackings together against one simulator key, with the Redis layers
- * and with in-memory layers only. Prints total time ÷ the physical limit (⌈2000/40⌉ batch calls at R req/s) and the
- * 429s the simulator sent. Time-scaled (one simulated second = TIME_SCALE real seconds), loopback only, bounded.
+ * Fleet benchmark: N processes (N = 1, 4, 8, 20) create 2000 trackings together on ONE simulator key, and how close
+ * to the key's physical limit they finish (⌈2000/40⌉ = 50 batch calls at 1 request/s: 50 simulated seconds).
  *
- *   node --import tsx bench/fleet.ts
- *   (REDIS_URL, default redis://127.0.0.1:6379; TIME_SCALE, default 0.05; PENALTY_SECONDS, default 24)
+ *   pnpm --filter @trackingmore-effect/redis bench          (or, in packages/redis: node --import tsx bench/fleet.ts)
+ *   FLEET_QUICK=1 node --import tsx bench/fleet.ts          (a smoke run: 400 trackings, N = 1 and 4, redis + peer)
+ *
+ * Rows: every workload × N × mode × penalty extension (filtered by the variables below), nested in that order, so
+ * that the most telling rows (createMany) come first and a penalty extension's off and on sit side by side.
+ * - mode `redis`: the client with `@trackingmore-effect/redis` (gate, rate limiter, budget shared through Redis);
+ *   `memory`: the client with its in-memory layers only (each process alone); `peer`: p-retry + Bottleneck on the
+ *   same Redis, as a competent user writes it (test/fixtures/fleet-peer.ts);
+ * - workload `createMany`: each process one `createMany` of its share; `create`: each process one concurrent
+ *   `create` per tracking (the peer gathers them with Bottleneck's Batcher);
+ * - extendPenalty `off`/`on`: whether a request during the simulator's 429 penalty extends it
+ *   (`rateLimits.extendPenalty`; rows `on` are left out, with a note, when the simulator does not have it).
+ *
+ * The simulator runs in its own process, with the documented limits (1 request/s, token bucket of 2, penalty
+ * 120 simulated s), seed 1, 3% 503 and 1% connection resets, time-scaled. The client uses
+ * `Simulator.clientOptions(TIME_SCALE)`: the default policy and limits, scaled. The simulator and the bench's own
+ * Redis stand for servers elsewhere: they run at a higher priority than the fleet and its load.
+ *
+ * Load: the machine is as busy as 20 processes make it at every N. While a row runs, 20 − N CPU-busy processes run
+ * beside the N workers: each a loop of 5 ms busy slices with yields between them (a busy service), busy
+ * FLEET_LOAD_DUTY of the time. The default, 0.1, makes 20 processes ask for exactly the 2 cores of the machine this
+ * was written on: every wake-up of a worker's event loop meets a full run queue. At 1 (loops that never sleep) a
+ * worker gets a twentieth of the machine or less, and the fleet is bound by the CPU each call costs (which does not
+ * shrink with the time scale), not by the key's limit. FLEET_LOAD=full makes every worker's own event loop busy too.
+ *
+ * A row is cut when it takes FLEET_CAP × the physical limit. `lost`: trackings neither on the simulator at the end
+ * nor reported as never sent (a failure reported as TooManyRequests for an item that was never sent is lost).
+ * Targets (issue 15): completion ≤ 1.15 × the physical limit, zero lost, zero 429s.
+ *
+ * Variables (defaults in brackets):
+ *   TIME_SCALE [0.025]        real seconds per simulated second (0.025: 1 simulated s = 25 ms, the penalty 3 s)
+ *   FLEET_TOTAL [2000]        trackings per row
+ *   FLEET_N [1,4,8,20]        fleet sizes
+ *   FLEET_MODES [redis,peer,memory]
+ *   FLEET_MEMORY_N [1,4]      fleet sizes of the memory rows (beyond 4 they only repeat the cut of N = 4)
+ *   FLEET_WORKLOADS [createMany,create]
+ *   FLEET_EXTEND [off,on]     penalty extension
+ *   FLEET_LOAD [loaders]      loaders: 20 − N busy processes; full: and busy workers; off: none
+ *   FLEET_LOAD_DUTY [0.1]     the share of the time each busy process is busy (1: it only yields)
+ *   FLEET_CAP [20]            cut a row at this many times the physical limit
+ *   FLEET_BUDGET_S [660]      rows not started after this many real seconds are skipped
+ *   PENALTY_SECONDS [120]     the simulator's penalty (simulated s)
+ *   FLEET_FAULTS [503:0.03,reset:0.01]   FLEET_SEED [1]
+ *   REDIS_URL                 the fleet's Redis [a redis-server of the bench's own, else redis://127.0.0.1:6379]
+ *   FLEET_OUT                 also write the rows as JSON to this file
  */
-import * as Simulator from "@trackingmore-effect/simulator/Simulator"
+import type { ChildProcess } from "node:child_process"
+import { fork, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { writeFileSync } from "node:fs"
+import { setPriority } from "node:os"
+import { fileURLToPath } from "node:url"
 import { Redis } from "ioredis"
-import { startPool } from "../test/fixtures/fleet.js"
+import type { FleetResult } from "../test/fixtures/fleet.js"
+import { RoundTimeout, startPool } from "../test/fixtures/fleet.js"
+import type { FromSim, RoundStats, ToSim } from "./fleet-sim.js"
 
-const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
-const timeScale = Number(process.env.TIME_SCALE ?? 0.05)
-// The documented penalty is 120 s; 24 simulated s keeps the in-memory rows (which meet many penalties) inside the
-// time budget. The clients' cooldown matches it, so it changes the cost of a 429, not whether one happens.
-const penaltySeconds = Number(process.env.PENALTY_SECONDS ?? 24)
-const total = 2000
-const rate = 1 // simulated requests per second (the documented default)
-const windowMs = 1000 * timeScale / rate
-const penaltyMs = penaltySeconds * 1000 * timeScale
-const physicalMs = (Math.ceil(total / 40) / rate) * 1000 * timeScale
-const budgetMs = 110_000
-const roundCapMs = 20_000
-const sizes = [1, 4, 8]
-const modes = ["redis", "memory"] as const
+const env = process.env
+const quick = env.FLEET_QUICK === "1"
+const list = (name: string, fallback: string) => (env[name] ?? fallback).split(",").map((s) => s.trim()).filter(Boolean)
+const timeScale = Number(env.TIME_SCALE ?? 0.025)
+const total = Number(env.FLEET_TOTAL ?? (quick ? 400 : 2000))
+const sizes = list("FLEET_N", quick ? "1,4" : "1,4,8,20").map(Number)
+const memorySizes = list("FLEET_MEMORY_N", "1,4").map(Number)
+const modes = list("FLEET_MODES", quick ? "redis,peer" : "redis,peer,memory") as Array<"redis" | "peer" | "memory">
+const workloads = list("FLEET_WORKLOADS", "createMany,create") as Array<"createMany" | "create">
+const extensions = list("FLEET_EXTEND", quick ? "off" : "off,on").map((s) => s === "on")
+const load = env.FLEET_LOAD ?? "loaders"
+const loadDuty = Math.min(1, Math.max(0.01, Number(env.FLEET_LOAD_DUTY ?? 0.1)))
+const cap = Number(env.FLEET_CAP ?? 20)
+const budgetMs = Number(env.FLEET_BUDGET_S ?? 660) * 1000
+const penaltySeconds = Number(env.PENALTY_SECONDS ?? 120)
+const seed = Number(env.FLEET_SEED ?? 1)
+const faults = Object.fromEntries(list("FLEET_FAULTS", "503:0.03,reset:0.01").map((s) => {
+  const [kind, rate] = s.split(":")
+  return [kind!, Number(rate)]
+}))
+const busyProcesses = 20
+const busySliceMs = 5
+const physicalMs = Math.ceil(total / 40) * 1000 * timeScale
 const began = Date.now()
 
-const redisAnswers = async () => {
-  const client = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null })
+// --- the simulator's process -------------------------------------------------------------------------------------
+
+const startSim = () => {
+  const child = fork(fileURLToPath(new URL("./fleet-sim.ts", import.meta.url)), [], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"]
+  })
+  const answer = <T extends FromSim["type"]>(type: T) =>
+    new Promise<Extract<FromSim, { type: T }>>((resolve, reject) => {
+      const onMessage = (m: FromSim) => {
+        if (m.type !== type && m.type !== "error") return
+        child.off("message", onMessage)
+        if (m.type === "error") reject(new Error(m.message))
+        else resolve(m as Extract<FromSim, { type: T }>)
+      }
+      child.on("message", onMessage)
+    })
+  const up = answer("up")
+  const ask = async <T extends FromSim["type"]>(message: ToSim, type: T) => {
+    await up
+    const reply = answer(type)
+    child.send(message)
+    return reply
+  }
+  return { child, up, ask }
+}
+
+// --- load: CPU-busy processes, stopped between rows --------------------------------------------------------------
+
+// A loader leaves when the bench is gone (its parent changes), should the bench die without stopping it.
+const idleMs = Math.round(busySliceMs * (1 - loadDuty) / loadDuty)
+const spinCode = `const p=process.ppid;const spin=()=>{if(process.ppid!==p)process.exit();` +
+  `const e=Date.now()+${busySliceMs};while(Date.now()<e){}` +
+  (idleMs > 0 ? `setTimeout(spin,${idleMs})};spin()` : `setImmediate(spin)};spin()`)
+
+const startLoaders = (count: number): Array<ChildProcess> =>
+  Array.from({ length: count }, () => {
+    const child = spawn(process.execPath, ["-e", spinCode], { stdio: "ignore" })
+    child.kill("SIGSTOP")
+    return child
+  })
+
+// --- Redis --------------------------------------------------------------------------------------------------------
+
+const answers = async (url: string) => {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null })
   client.on("error", () => {})
   try {
     await client.connect()
@@ -40,88 +141,249 @@ const redisAnswers = async () => {
   }
 }
 
-const cleanup = async (prefix: string) => {
+/**
+ * The fleet's Redis. Like the simulator it stands for a server elsewhere, so by default the bench starts one of its
+ * own (no persistence, a free port, a higher priority than the load) when `redis-server` is at hand; REDIS_URL
+ * names one instead.
+ */
+const startRedis = async (): Promise<{ readonly url: string; readonly child?: ChildProcess }> => {
+  if (env.REDIS_URL !== undefined) return { url: env.REDIS_URL }
+  const port = 20_000 + Math.floor(Math.random() * 20_000)
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: "ignore"
+  })
+  const failed = new Promise<boolean>((resolve) => child.on("error", () => resolve(false)))
+  const url = `redis://127.0.0.1:${port}`
+  for (let i = 0; i < 50; i++) {
+    if (await Promise.race([answers(url), failed])) {
+      try {
+        setPriority(child.pid!, -5)
+      } catch { /* not permitted */ }
+      return { url, child }
+    }
+    if (child.exitCode !== null) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  child.kill()
+  return { url: "redis://127.0.0.1:6379" }
+}
+
+const cleanup = async (redisUrl: string, patterns: ReadonlyArray<string>) => {
   const client = new Redis(redisUrl)
   try {
-    const keys = await client.keys(`${prefix}*`)
-    if (keys.length > 0) await client.del(...keys)
+    for (const pattern of patterns) {
+      const keys = await client.keys(pattern)
+      if (keys.length > 0) await client.del(...keys)
+    }
   } finally {
     client.disconnect()
   }
 }
 
+// --- one row ------------------------------------------------------------------------------------------------------
+
+type Mode = (typeof modes)[number]
+type Workload = (typeof workloads)[number]
+
+interface Row {
+  readonly mode: Mode
+  readonly n: number
+  readonly workload: Workload
+  readonly extendPenalty: boolean
+  readonly completion?: number
+  readonly cut?: boolean
+  readonly requests?: number
+  readonly tooMany?: number
+  readonly unavailable?: number
+  readonly resets?: number
+  readonly first429s?: number | undefined
+  readonly lost?: number
+  readonly onServer?: number
+  readonly notSent?: number
+  readonly failed?: number
+  readonly errors?: ReadonlyArray<string>
+  readonly wallS?: number
+  readonly note?: string
+}
+
+const numberOf = (i: number) => `RR${String(i).padStart(9, "0")}DE`
+
+const summarize = (result: FleetResult | undefined, stats: RoundStats) => {
+  const onServer = new Set(stats.numbers)
+  const notSent = new Set(result?.notSentNumbers ?? [])
+  let lost = 0
+  for (let i = 0; i < total; i++) if (!onServer.has(numberOf(i)) && !notSent.has(numberOf(i))) lost++
+  return {
+    requests: stats.requests,
+    tooMany: stats.byCode["429"] ?? 0,
+    unavailable: stats.byCode["503"] ?? 0,
+    resets: stats.byCode["reset"] ?? 0,
+    first429s: stats.first429Ms === undefined ? undefined : stats.first429Ms / 1000 / timeScale,
+    onServer: onServer.size,
+    lost
+  }
+}
+
+// --- the table ----------------------------------------------------------------------------------------------------
+
+const fmt = (n: number | undefined, digits = 0) => (n === undefined ? "" : n.toFixed(digits))
+
+const targets = (row: Row) => {
+  if (row.completion === undefined) return ""
+  const missed = [
+    ...(row.cut || row.completion > 1.15 ? ["time"] : []),
+    ...(row.cut || (row.lost ?? 0) > 0 ? ["lost"] : []),
+    ...((row.tooMany ?? 0) > 0 ? ["429"] : [])
+  ]
+  return missed.length === 0 ? "✓" : `✗ ${missed.join(", ")}`
+}
+
+const table = (rows: ReadonlyArray<Row>) => {
+  const head = [
+    "mode", "N", "workload", "extendPenalty", "completion ÷ physical", "requests", "429s", "503s", "resets",
+    "lost", "NotSent / failed", "wall (s)", "targets", "note"
+  ]
+  const lines = rows.map((r) => [
+    r.mode,
+    String(r.n),
+    r.workload,
+    r.extendPenalty ? "on" : "off",
+    r.completion === undefined ? "" : `${r.cut ? "> " : ""}${fmt(r.completion, 2)}`,
+    fmt(r.requests),
+    fmt(r.tooMany),
+    fmt(r.unavailable),
+    fmt(r.resets),
+    r.cut ? `(cut: ${r.onServer} of ${total} created)` : fmt(r.lost),
+    r.notSent === undefined ? "" : `${r.notSent} / ${r.failed}${(r.errors ?? []).length > 0 ? ` (${r.errors!.join(", ")})` : ""}`,
+    fmt(r.wallS, 1),
+    targets(r),
+    r.note ?? ""
+  ])
+  return [head, head.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n")
+}
+
+// --- main ---------------------------------------------------------------------------------------------------------
+
 const main = async () => {
-  const withRedis = await redisAnswers()
-  if (!withRedis) console.warn(`!!! Redis at ${redisUrl} does not answer: only the in-memory rows are measured`)
-  let pool = startPool(Math.max(...sizes))
-  const rows: Array<Record<string, string | number>> = []
+  const redis = await startRedis()
+  const redisUrl = redis.url
+  const withRedis = await answers(redisUrl)
+  if (!withRedis) console.warn(`!!! Redis at ${redisUrl} does not answer: only the memory rows are measured`)
+  const sim = startSim()
+  await sim.up
+  // The simulator stands for a server elsewhere: its clock of arrivals should not queue behind the fleet's load.
   try {
-    for (const workers of sizes) {
-      for (const mode of modes) {
-        if (mode === "redis" && !withRedis) continue
-        if (Date.now() - began > budgetMs) {
-          rows.push({ workers, mode, note: "skipped: time budget spent" })
-          continue
-        }
-        const key = "sim-key-1"
-        const prefix = `tm-bench:${randomBytes(4).toString("hex")}:`
-        const roundLimitMs = Math.max(5_000, Math.min(roundCapMs, budgetMs - (Date.now() - began)))
-        const sim = await Simulator.startServer({ timeScale, keys: [{ key }], rateLimits: { default: rate, penaltySeconds } })
-        try {
-          const result = await pool.run({
-            workers,
-            total,
-            baseUrl: sim.baseUrl,
-            apiKey: key,
-            mode,
-            redisUrl,
-            prefix,
-            windowMs,
-            cooldownMs: penaltyMs + 50,
-            timeoutMs: roundLimitMs
-          })
-          const counters = sim.counters()
-          rows.push({
-            workers,
-            mode,
-            "time (s)": (result.elapsedMs / 1000).toFixed(2),
-            "physical limit (s)": (physicalMs / 1000).toFixed(2),
-            "time ÷ limit": (result.elapsedMs / physicalMs).toFixed(2),
-            "requests": counters.total,
-            "429s": counters.byCode["429"] ?? 0,
-            "created+existed": result.created + result.existed,
-            failed: result.failed
-          })
-        } catch (error) {
-          // cut off: the counters so far still tell the story; the busy workers are replaced
-          const counters = sim.counters()
-          rows.push({
-            workers,
-            mode,
-            "time (s)": `> ${(roundLimitMs / 1000).toFixed(0)}`,
-            "physical limit (s)": (physicalMs / 1000).toFixed(2),
-            "time ÷ limit": `> ${(roundLimitMs / physicalMs).toFixed(1)}`,
-            "requests": counters.total,
-            "429s": counters.byCode["429"] ?? 0,
-            note: error instanceof Error ? error.message : String(error)
-          })
-          pool.close()
-          pool = startPool(Math.max(...sizes))
-        } finally {
-          await sim.close()
-          if (withRedis) await cleanup(prefix)
+    setPriority(sim.child.pid!, -5)
+  } catch { /* not permitted: it runs at the fleet's priority */ }
+  const { extendPenalty: canExtend } = await sim.ask({ type: "probe-extend" }, "probed")
+  console.error(`simulator ready (rateLimits.extendPenalty ${canExtend ? "supported" : "not supported"}); starting workers`)
+  const maxN = Math.max(...sizes)
+  const pool = startPool(maxN)
+  await pool.ready()
+  console.error(`${((Date.now() - began) / 1000).toFixed(0)} s: ${maxN} workers up`)
+  const loaders = load === "off" ? [] : startLoaders(busyProcesses - Math.min(...sizes))
+  const rows: Array<Row> = []
+  let stopped = false
+  const stopAll = () => {
+    if (stopped) return
+    stopped = true
+    for (const l of loaders) l.kill("SIGKILL")
+    pool.close()
+    sim.child.kill()
+    redis.child?.kill()
+  }
+  process.on("exit", stopAll)
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      stopAll()
+      process.exit(130)
+    })
+  }
+  try {
+    for (const workload of workloads) {
+      for (const n of sizes) {
+        for (const mode of modes) {
+          for (const extendPenalty of extensions) {
+            if (mode === "memory" && !memorySizes.includes(n)) continue
+            const row = { mode, n, workload, extendPenalty }
+            if (mode !== "memory" && !withRedis) continue
+            if (extendPenalty && !canExtend) continue
+            if (Date.now() - began > budgetMs) {
+              rows.push({ ...row, note: "skipped: time budget spent (FLEET_BUDGET_S)" })
+              continue
+            }
+            rows.push(await measure(row))
+            console.error(`${((Date.now() - began) / 1000).toFixed(0)} s ${table(rows.slice(-1)).split("\n").pop()}`)
+          }
         }
       }
     }
   } finally {
-    pool.close()
+    stopAll()
   }
-  console.log(
-    `\n${total} trackings, ${Math.ceil(total / 40)} batch calls, ${rate} req/s per key, time scale ${timeScale} ` +
-      `(1 simulated s = ${windowMs} ms, 429 penalty ${penaltyMs} ms)`
-  )
-  console.table(rows)
-  console.log(`bench wall time ${((Date.now() - began) / 1000).toFixed(1)} s`)
+
+  async function measure(row: Pick<Row, "mode" | "n" | "workload" | "extendPenalty">): Promise<Row> {
+    const key = "sim-key-1"
+    const prefix = `tm-bench:${randomBytes(4).toString("hex")}:`
+    const { baseUrl } = await sim.ask({
+      type: "start",
+      options: { key, timeScale, seed, penaltySeconds, extendPenalty: row.extendPenalty, faults }
+    }, "started")
+    const active = load === "off" ? [] : loaders.slice(0, busyProcesses - row.n)
+    const timeoutMs = cap * physicalMs
+    let result: FleetResult | undefined
+    let cut = false
+    const t0 = Date.now()
+    try {
+      result = await pool.run({
+        workers: row.n,
+        total,
+        baseUrl,
+        apiKey: key,
+        mode: row.mode,
+        workload: row.workload,
+        redisUrl,
+        prefix,
+        pacing: { timeScale },
+        busySliceMs: load === "full" ? busySliceMs : 0,
+        timeoutMs,
+        beforeGo: () => active.forEach((l) => l.kill("SIGCONT"))
+      })
+    } catch (error) {
+      if (!(error instanceof RoundTimeout)) throw error
+      cut = true
+    } finally {
+      active.forEach((l) => l.kill("SIGSTOP"))
+    }
+    const elapsedMs = result?.elapsedMs ?? Date.now() - t0
+    const { stats } = await sim.ask({ type: "stats" }, "stats")
+    if (env.FLEET_DEBUG === "1") {
+      console.error(`${row.mode} N=${row.n} ${row.workload}: ` + stats.timeline.map(([s, c]) => `${s.toFixed(1)}:${c}`).join(" "))
+    }
+    await sim.ask({ type: "close" }, "closed")
+    if (withRedis) await cleanup(redisUrl, [`${prefix}*`, `b_${prefix}*`])
+    return {
+      ...row,
+      completion: elapsedMs / physicalMs,
+      cut,
+      ...summarize(result, stats),
+      ...(result === undefined ? {} : { notSent: result.notSent, failed: result.failed, errors: result.errors }),
+      wallS: elapsedMs / 1000
+    }
+  }
+
+  const out = [
+    `\n${total} trackings on one key, ${Math.ceil(total / 40)} batch calls at 1 request/s = physical limit ` +
+      `${Math.ceil(total / 40)} simulated s; time scale ${timeScale} (1 simulated s = ${1000 * timeScale} ms real, ` +
+      `penalty ${penaltySeconds} simulated s = ${(penaltySeconds * timeScale).toFixed(1)} s real); seed ${seed}, faults ` +
+      `${JSON.stringify(faults)}; load ${load === "off" ? "off" : `${load}, duty ${loadDuty}`}; rows cut at ${cap} × physical` +
+      (extensions.includes(true) && !canExtend ? "; extendPenalty on: not measured (this simulator has no such option)" : "") +
+      "\n",
+    table(rows),
+    `\nbench wall time ${((Date.now() - began) / 1000).toFixed(1)} s`
+  ].join("\n")
+  console.log(out)
+  if (env.FLEET_OUT !== undefined) writeFileSync(env.FLEET_OUT, JSON.stringify({ total, timeScale, rows }, null, 2))
   process.exit(0)
 }
 
