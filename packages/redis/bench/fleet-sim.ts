@@ -60,8 +60,10 @@ const post = (baseUrl: string, key: string) =>
  */
 const probeExtend = async (): Promise<boolean> => {
   const key = "sim-key-1"
-  const rateLimits = { default: 1, burst: 1, penaltySeconds: 100, extendPenalty: true } as Simulator.RateLimitOptions
-  const sim = await Simulator.startServer({ keys: [{ key }], rateLimits })
+  const sim = await Simulator.startServer({
+    keys: [{ key }],
+    rateLimits: { default: 1, burst: 1, penaltySeconds: 100, extendPenalty: true }
+  })
   try {
     await post(sim.baseUrl, key)
     await post(sim.baseUrl, key)
@@ -76,17 +78,11 @@ const probeExtend = async (): Promise<boolean> => {
 
 const start = async (options: RoundOptions) => {
   current = options
-  const rateLimits = {
-    default: 1,
-    penaltySeconds: options.penaltySeconds,
-    // passed through as is: a simulator without the option ignores it (bench/fleet.ts probes which one runs)
-    extendPenalty: options.extendPenalty
-  } as Simulator.RateLimitOptions
   server = await Simulator.startServer({
     timeScale: options.timeScale,
     seed: options.seed,
     keys: [{ key: options.key }],
-    rateLimits,
+    rateLimits: { default: 1, penaltySeconds: options.penaltySeconds, extendPenalty: options.extendPenalty },
     faults: { random: { rates: options.faults } }
   })
   return server.baseUrl
