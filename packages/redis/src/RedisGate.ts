@@ -335,7 +335,8 @@ export const status: (
 
 /**
  * The fingerprint of every key that has a gate in Redis under the connection's prefix (a cooldown, a halt, a
- * probe lease or a reset marker), in order, found with `SCAN` (never `KEYS`, which blocks a busy Redis).
+ * learned penalty extension, a probe lease or a reset marker), in order, found with `SCAN` (never `KEYS`, which
+ * blocks a busy Redis).
  *
  * @since 0.2.0
  * @category inspection
