@@ -218,8 +218,12 @@ export const run: {
             // sleep here: it goes back to the gate, which holds it (and everyone) until the cooldown ends.
             const now = yield* Clock.currentTimeMillis
             yield* gate.cooldown(options.key, now + Duration.toMillis(decision.delay), { sentAt })
-            yield* checkDeadline(decision.delay, error)
-            yield* recordWait("cooldown", decision.delay, error._tag)
+            // An echo of a penalty already known leaves the key's cooldown where it was: the caller waits for
+            // that one, which may end much sooner than two minutes from now.
+            const key = yield* gate.state(options.key)
+            const wait = key._tag === "Cooling" ? Duration.millis(Math.max(0, key.until - now)) : decision.delay
+            yield* checkDeadline(wait, error)
+            yield* recordWait("cooldown", wait, error._tag)
             break
           }
           case "Retry": {

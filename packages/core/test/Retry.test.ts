@@ -37,6 +37,26 @@ describe("Retry", () => {
         assert.strictEqual(call.runs(), 2)
       }).pipe(Effect.provide(memory)))
 
+    it.effect("an echo of a known penalty waits for the key's cooldown, not two minutes from its own answer", () =>
+      Effect.gen(function*() {
+        const gate = yield* Gate.Gate
+        const call = scripted([429, 200])
+        // the first attempt is sent at 0 and answered 429 at 110 s, long after another caller's 429 at 1 s began
+        // the key's cooldown (until 121 s): an echo, within a deadline of 125 s
+        const slowFirst = Effect.zipRight(
+          Effect.suspend(() => call.runs() === 0 ? Effect.sleep("110 seconds") : Effect.void),
+          call.attempt
+        )
+        const fiber = yield* Effect.fork(Retry.run(slowFirst, { key, idempotent: true, deadline: "125 seconds" }))
+        yield* TestClock.adjust("1 second")
+        yield* gate.cooldown(key, 121_000, { sentAt: 500 })
+        yield* TestClock.adjust("109 seconds")
+        assert.strictEqual(call.runs(), 1)
+        yield* TestClock.adjust("11 seconds")
+        assert.strictEqual(yield* Fiber.join(fiber), "ok")
+        assert.strictEqual(call.runs(), 2)
+      }).pipe(Effect.provide(memory)))
+
     it.effect("waits the server's Retry-After when it is longer than two minutes", () =>
       Effect.gen(function*() {
         const call = scripted([
