@@ -140,6 +140,7 @@ const statusJson = (status: RedisGate.KeyStatus) => ({
     until: status.halt.until === undefined ? null : new Date(status.halt.until).toISOString()
   },
   probe: { needed: status.probeNeeded, leaseTtlMs: status.probeLease ?? null },
+  extendsPenalty: status.extendsPenalty,
   resetAt: status.resetAt === undefined ? null : new Date(status.resetAt).toISOString(),
   ttlMs: status.ttls
 })
@@ -192,6 +193,18 @@ const statusCommand = Command.make(
       if (halted.length > 0) {
         lines.push("")
         for (const s of halted) lines.push(Output.wrap(`${s.key} is ${describeState(s, now)}`, { indent: 2 }))
+      }
+      const extending = statuses.filter((s) => s.extendsPenalty)
+      if (extending.length > 0) {
+        lines.push("")
+        for (const s of extending) {
+          lines.push(Output.wrap(
+            `${s.key}: the server extends its penalty while requests arrive during it (a probe was answered 429 ` +
+              `before the penalty's echoes had ended), so every 429 on this key now moves the cooldown; ` +
+              `\`trackingmore gate reset\` forgets it.`,
+            { indent: 2 }
+          ))
+        }
       }
       yield* Console.log(lines.join("\n"))
     }))

@@ -86,6 +86,33 @@ describe.skipIf(!available).concurrent("trackingmore gate, against the real Redi
       for (const run of [cooling, halt, table, reset]) expect(run.stdout + run.stderr).not.toContain(apiKey)
     }), 60_000)
 
+  it.live("a key whose server was seen extending its penalty says so, in text and in JSON", () =>
+    Effect.gen(function*() {
+      const learnedPrefix = uniquePrefix("gate-extends")
+      const key = "00000000000000cc"
+      const gate = RedisGate.make().pipe(
+        Effect.provideServiceEffect(RedisConnection.RedisConnection, RedisConnection.make({ url: redisUrl, prefix: learnedPrefix }))
+      )
+      yield* Effect.scoped(Effect.gen(function*() {
+        const g = yield* gate
+        const now = Date.now()
+        // a penalty that ends in 50 ms, an echo of it that asked for 10 s, then a request sent after the cooldown
+        // ended (before the echo's end) answered 429: the server extends
+        yield* g.cooldown(key, now + 50, { sentAt: now - 10 })
+        yield* g.cooldown(key, now + 10_000, { sentAt: now - 5 })
+        yield* Effect.sleep("80 millis")
+        const later = Date.now()
+        yield* g.cooldown(key, later + 10_000, { sentAt: later })
+      }))
+      const text = yield* trackingmore(["gate", "status", key], { ...env, REDIS_PREFIX: learnedPrefix })
+      expect(text.code).toBe(0)
+      expect(text.stdout).toContain(`${key}: the server extends its penalty while requests arrive during it`)
+      const json = yield* trackingmore(["gate", "status", key, "--json"], { ...env, REDIS_PREFIX: learnedPrefix })
+      expect((JSON.parse(json.stdout) as { keys: ReadonlyArray<{ extendsPenalty: boolean }> }).keys[0]?.extendsPenalty)
+        .toBe(true)
+      yield* Effect.promise(() => cleanup(learnedPrefix))
+    }), 90_000)
+
   it.live("a timed halt, and a prefix without any gate", () =>
     Effect.gen(function*() {
       const timed = yield* trackingmore(["gate", "halt", "00000000000000aa", "--reason", "migration", "--for", "30m"], {
