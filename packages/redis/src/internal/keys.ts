@@ -6,4 +6,3 @@ export const halt = (prefix: string, key: string): string => `${prefix}gate:{${k
 export const reset = (prefix: string, key: string): string => `${prefix}gate:{${key}}:reset`
 export const budget = (prefix: string, key: string): string => `${prefix}budget:{${key}}`
 export const rate = (prefix: string, key: string): string => `${prefix}rate:{${key}}`
-export const sent = (prefix: string, key: string): string => `${prefix}rate:{${key}}:sent`

@@ -282,16 +282,3 @@ end
 redis.call("SET", KEYS[1], string.format("%.3f", nextTat), "PX", math.ceil(nextTat - now) + 1000)
 return { tostring(delay), tostring(nextTat - now) }
 `
-
-/**
- * KEYS: last-send key. ARGV: spacing ms. The send instant of the fleet's previous request: a request may leave when
- * it is at least one spacing after it (then it becomes the previous). Returns the ms still to wait ("0" to go).
- */
-export const paceSend = `${now}
-local spacing = tonumber(ARGV[1])
-local last = tonumber(redis.call("GET", KEYS[1]) or "0")
-local wait = last + spacing - now
-if wait >= 1 then return tostring(wait) end
-redis.call("SET", KEYS[1], string.format("%.3f", now), "PX", math.ceil(spacing) + 1000)
-return "0"
-`
