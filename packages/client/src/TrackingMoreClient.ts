@@ -66,6 +66,38 @@ export interface ClientOptions {
    * and the call fails with `MalformedResponse` of kind `too-large` (never retried).
    */
   readonly maxResponseBytes?: number | undefined
+  /**
+   * Automatic batching of concurrent single calls; on by default (`true` or absent: the defaults of
+   * {@link BatchingOptions}), `false` turns it off. See {@link BatchingOptions}.
+   *
+   * @since 0.2.0
+   */
+  readonly batching?: boolean | BatchingOptions | undefined
+}
+
+/**
+ * Automatic batching: concurrent `create` calls, from any fiber (every web request, every Promise-facade call),
+ * go out together as `POST /trackings/batch` calls of up to `maxBatchSize` trackings, and concurrent `get` calls
+ * as `GET /trackings/get?numbers=…` list calls (whose rate limit is the `list` group's). Calls are collected for
+ * `window` from the first one, then take turns, one call per rate-limit interval, so that what arrives while a
+ * call waits for its turn joins the next one. A call alone in its turn makes its usual single request.
+ * Identical calls in one turn (same number, same carrier) are sent once. Each caller gets its own tracking or its
+ * own typed error: an item's error in a batch answer fails only that caller, 4016 still answers `create` with
+ * the existing tracking, and an error of the whole call (a 429 after its cooldowns, a 503 after its retries, a
+ * transport error) fails every caller in it. A call whose callers all left before it was sent is not sent.
+ *
+ * `get` with `lang` is never batched (the list call cannot ask for a language). A `get` the list answer does not
+ * hold makes the single request, so its error is the single `get`'s (`NotRegistered` after the re-polls, or,
+ * with `register: true`, the tracking created first).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface BatchingOptions {
+  /** How long a window collects calls, from the first one; default 10 ms. A lone call waits this much longer. */
+  readonly window?: Duration.DurationInput | undefined
+  /** The most trackings one call carries (1 to 40, default 40); a full window goes out at once. */
+  readonly maxBatchSize?: number | undefined
 }
 
 /**

@@ -135,6 +135,19 @@ export interface ClientOptions {
    * and the call rejects with the `MalformedResponse` error of kind `too-large`.
    */
   readonly maxResponseBytes?: number | undefined
+  /**
+   * Automatic batching of concurrent calls, on by default: `create` calls made within `window` of each other
+   * (default 10 ms; `await Promise.all(numbers.map((n) => client.create(…)))` is one window) go out as batch
+   * calls of up to `maxBatchSize` (1–40, default 40), `get` calls as list calls; identical calls are sent once.
+   * Each call still resolves with its own tracking or rejects with its own error. `false` turns it off; `get`
+   * with `lang` is never batched.
+   *
+   * @since 0.2.0
+   */
+  readonly batching?: boolean | {
+    readonly window?: DurationInput | undefined
+    readonly maxBatchSize?: number | undefined
+  } | undefined
   /** The `fetch` to use; default `globalThis.fetch`. */
   readonly fetch?: typeof globalThis.fetch | undefined
 }

@@ -6,11 +6,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import * as CreateOutcome from "../CreateOutcome.js"
 import * as Tracking from "../Tracking.js"
 import type { ClientOptions, GetOptions, TrackingMoreClient } from "../TrackingMoreClient.js"
 import * as internalBatch from "./batch.js"
 import * as bulk from "./bulk.js"
+import * as loader from "./loader.js"
 import * as internalOptions from "./options.js"
 import * as internalPoll from "./poll.js"
 import * as Transport from "./transport.js"
@@ -70,15 +72,6 @@ export const make = (
         })
       )
 
-    const get: TrackingMoreClient["get"] = (carrierCode, trackingNumber, getOptions) =>
-      getRaw(carrierCode, trackingNumber, getOptions).pipe(span("get", endpoints.get))
-
-    const create: TrackingMoreClient["create"] = (input) =>
-      createRaw(input).pipe(
-        Effect.catchTag("TrackingAlreadyExists", () => getRaw(input.carrierCode, input.trackingNumber)),
-        span("create", endpoints.create)
-      )
-
     const listRaw = (query: Tracking.ListQuery = {}, deadline?: Duration.Duration) =>
       query.numbers !== undefined && query.numbers.length > Endpoint.maxBatchSize
         ? Effect.fail(validate.invalid(4012, `numbers: at most ${Endpoint.maxBatchSize} per call`, endpoints.list))
@@ -119,6 +112,50 @@ export const make = (
             })
           }),
           span("createMany", endpoints.batch)
+        )
+
+    // Concurrent `create` and `get` calls coalesce into batch and list calls (see loader.ts). The loaders live as
+    // long as the client, in a scope of their own that is never closed: its only finalizer would interrupt a
+    // window that has not fired yet and leave the callers in it waiting forever, while a window left alone
+    // always fires within `batching.window`. So `make` needs no Scope, as before.
+    const spacing = (group: Endpoint.RateGroup) =>
+      Duration.millis(Duration.toMillis(resolved.rateLimits[group].window) / resolved.rateLimits[group].limit)
+    const batcher: loader.Batcher | undefined = resolved.batching === undefined ? undefined : yield* loader.make({
+      createOne: createRaw,
+      getOne: (carrierCode, trackingNumber, register) => getRaw(carrierCode, trackingNumber, { register }),
+      createMany: (items) => createMany(items),
+      list: (numbers) => list({ numbers, limit: 200 }),
+      // A single get is in the default group, a list call in the list group: the longer of the two.
+      spacing: { create: spacing("default"), get: Duration.max(spacing("default"), spacing("list")) }
+    }, resolved.batching).pipe(Scope.extend(yield* Scope.make()))
+
+    // `lang` is a path segment of the single get that the list call cannot express: such calls are not batched.
+    const getTracking = (
+      carrierCode: string,
+      trackingNumber: string,
+      getOptions: GetOptions = {}
+    ): Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError> =>
+      batcher === undefined || getOptions.lang !== undefined
+        ? getRaw(carrierCode, trackingNumber, getOptions)
+        : Effect.zipRight(
+          validate.ref(carrierCode, trackingNumber, endpoints.get),
+          batcher.get(carrierCode, trackingNumber, getOptions.register === true)
+        )
+
+    const get: TrackingMoreClient["get"] = (carrierCode, trackingNumber, getOptions) =>
+      getTracking(carrierCode, trackingNumber, getOptions).pipe(span("get", endpoints.get))
+
+    // The single create: 4016 turns into the existing tracking.
+    const createOne = (input: Tracking.CreateTracking): Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError> =>
+      createRaw(input).pipe(
+        Effect.catchTag("TrackingAlreadyExists", () => getTracking(input.carrierCode, input.trackingNumber))
+      )
+
+    const create: TrackingMoreClient["create"] = (input) =>
+      (batcher === undefined
+        ? createOne(input)
+        : Effect.zipRight(validate.create(input, endpoints.create), batcher.create(input))).pipe(
+          span("create", endpoints.create)
         )
 
     // Answers that may or may not carry the tracking: decode it when they do, fetch it when they do not.

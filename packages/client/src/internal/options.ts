@@ -4,6 +4,7 @@ import * as Policy from "@trackingmore-effect/core/Policy"
 import type * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
+import type { Batching } from "./loader.js"
 
 /** The rate-limit groups of the API, from core's endpoint table. */
 type RateGroup = Endpoint.RateGroup
@@ -28,6 +29,8 @@ export interface ResolvedOptions {
   readonly attemptTimeout: Duration.Duration
   readonly batchSize: number
   readonly maxResponseBytes: number
+  /** Automatic batching of concurrent `create` and `get` calls; `undefined` when turned off. */
+  readonly batching: Batching | undefined
 }
 
 /** What a caller may pass; every field unknown until checked (the Promise facade is called from plain JS too). */
@@ -39,6 +42,7 @@ export interface RawOptions {
   readonly attemptTimeout?: unknown
   readonly batchSize?: unknown
   readonly maxResponseBytes?: unknown
+  readonly batching?: unknown
 }
 
 export const defaultBaseUrl = "https://api.trackingmore.com/v2"
@@ -62,7 +66,8 @@ const optionNames: ReadonlyArray<keyof RawOptions> = [
   "rateLimits",
   "attemptTimeout",
   "batchSize",
-  "maxResponseBytes"
+  "maxResponseBytes",
+  "batching"
 ]
 
 // What an HTTP header value can carry: visible ASCII, with spaces or tabs inside (RFC 9110 field-value; Node
@@ -153,6 +158,29 @@ const checkRateLimits = (
     return resolved as Record<RateGroup, ResolvedRateLimit>
   })
 
+/** How long a window collects calls before they go out together, unless `batching.window` says otherwise. */
+export const defaultBatchingWindow = "10 millis"
+
+// `true` or absent: the defaults; `false`: off; an object: each field checked, unknown ones refused.
+const checkBatching = (input: unknown): Either.Either<Batching | undefined, Options.InvalidOption> =>
+  Either.gen(function*() {
+    if (input === false) return undefined
+    if (input !== undefined && input !== true && (typeof input !== "object" || input === null || Array.isArray(input))) {
+      return yield* Either.left(
+        Options.invalid("batching", `must be false, true or { window, maxBatchSize }, got ${Options.show(input)}`)
+      )
+    }
+    const given = (typeof input === "object" ? input : {}) as { readonly window?: unknown; readonly maxBatchSize?: unknown }
+    yield* Options.knownKeys("batching", given, ["window", "maxBatchSize"])
+    return {
+      window: yield* Options.duration("batching.window", given.window ?? defaultBatchingWindow),
+      maxBatchSize: yield* Options.integer("batching.maxBatchSize", given.maxBatchSize ?? maxBatchSize, {
+        min: 1,
+        max: maxBatchSize
+      })
+    }
+  })
+
 /** Checks every option, fills in the defaults, or names the first option that cannot work. */
 export const resolve = (options: RawOptions): Either.Either<ResolvedOptions, Options.InvalidOption> =>
   Either.gen(function*() {
@@ -177,6 +205,7 @@ export const resolve = (options: RawOptions): Either.Either<ResolvedOptions, Opt
       batchSize: yield* Options.integer("batchSize", options.batchSize ?? maxBatchSize, { min: 1, max: maxBatchSize }),
       maxResponseBytes: yield* Options.integer("maxResponseBytes", options.maxResponseBytes ?? defaultMaxResponseBytes, {
         min: 1
-      })
+      }),
+      batching: yield* checkBatching(options.batching)
     }
   })
