@@ -22,6 +22,7 @@ import type * as Stream from "effect/Stream"
 import type { CreateOutcome } from "./CreateOutcome.js"
 import * as internalClient from "./internal/client.js"
 import * as internalOptions from "./internal/options.js"
+import * as internalPoll from "./internal/poll.js"
 import type * as Tracking from "./Tracking.js"
 
 /**
@@ -120,10 +121,31 @@ export interface GetOptions {
  * @category models
  */
 export interface PollOptions {
-  /** Time between two rounds of list calls; default 5 minutes. */
+  /**
+   * Time between two rounds of list calls, and the time after a round that found a change; longer than zero;
+   * default 5 minutes.
+   */
   readonly interval?: Duration.DurationInput | undefined
-  /** Stop (the stream ends) when the next round would start after this; default: no deadline. */
+  /**
+   * The longest time between two rounds: after a round that found nothing new the next waits twice as long as
+   * the last wait, up to this; at least `interval`; default four times `interval`.
+   *
+   * @since 0.2.0
+   */
+  readonly maxInterval?: Duration.DurationInput | undefined
+  /**
+   * Stop (the stream ends) when the next round at `interval` would start after this; a longer, backed-off wait
+   * is cut short so that the last round runs at the deadline. Default: no deadline (`Infinity` too).
+   */
   readonly deadline?: Duration.DurationInput | undefined
+  /**
+   * How far before the newest update time of a round's first answer the next round starts reading changes
+   * (`update_time_min`): room for updates stored late or in the same second. Default 1 minute; raise it if
+   * updates show up in the list later than that.
+   *
+   * @since 0.2.0
+   */
+  readonly overlap?: Duration.DurationInput | undefined
 }
 
 /**
@@ -220,9 +242,13 @@ export interface TrackingMoreClient {
   /** The carriers a tracking number may belong to. */
   readonly detect: (trackingNumber: string) => Effect.Effect<ReadonlyArray<Tracking.Carrier>, TrackingMoreError.TrackingMoreError>
   /**
-   * Poll shipments through the list endpoint (40 numbers per call) until every one reaches a final status
-   * (delivered, expired, undelivered, exception) or the deadline passes. Emits each tracking when first seen and
-   * whenever its status changes. Shipments that are not in the account stay pending (create them first).
+   * Poll shipments through the list endpoint until every one reaches a final status (delivered, expired,
+   * undelivered, exception) or the deadline passes. Emits each tracking when first seen and whenever its status
+   * changes. After the first round each round reads only what changed since the previous one
+   * (`update_time_min`, 2000 per page, or the shipments' numbers 40 per call when that takes fewer calls), and
+   * rounds that find nothing back off up to `maxInterval`. Shipments that are not in the account stay pending
+   * (create them first). Options that cannot work make the stream die with `InvalidOption` (check them
+   * beforehand with {@link validatePollOptions}).
    */
   readonly pollUntilFinal: (
     shipments: ReadonlyArray<Shipment>,
@@ -294,6 +320,24 @@ export const defaultMaxResponseBytes: number = internalOptions.defaultMaxRespons
  */
 export const validateOptions = (options: ClientOptions): Either.Either<ClientOptions, Options.InvalidOption> =>
   Either.map(internalOptions.resolve(options), () => options)
+
+/**
+ * Checks the options of `pollUntilFinal` as it does: `interval` a duration longer than zero, `maxInterval` at
+ * least `interval`, `deadline` any duration (or `Infinity`), `overlap` a finite duration, no unknown option. The
+ * error names the option.
+ *
+ * @since 0.2.0
+ * @category validation
+ * @example
+ * ```ts
+ * import { TrackingMoreClient } from "@trackingmore-effect/client"
+ * import { Either } from "effect"
+ * const checked = TrackingMoreClient.validatePollOptions({ interval: "10 minutes", maxInterval: "5 minutes" })
+ * if (Either.isLeft(checked)) console.log(checked.left.option) // "maxInterval"
+ * ```
+ */
+export const validatePollOptions = (options: PollOptions): Either.Either<PollOptions, Options.InvalidOption> =>
+  Either.map(internalPoll.resolve(options), () => options)
 
 /**
  * Builds a client. The options are checked first (see {@link validateOptions}): one that cannot work fails with

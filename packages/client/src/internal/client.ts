@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import * as CreateOutcome from "../CreateOutcome.js"
 import * as Tracking from "../Tracking.js"
 import type { ClientOptions, GetOptions, TrackingMoreClient } from "../TrackingMoreClient.js"
@@ -273,10 +274,11 @@ export const make = (
         })
       ).pipe(span("detect", endpoints.detect))
 
+    // Options that cannot work are a defect of the stream (`validatePollOptions` checks them beforehand).
     const pollUntilFinal: TrackingMoreClient["pollUntilFinal"] = (shipments, pollOptions) =>
-      internalPoll.pollUntilFinal((numbers) => list({ numbers, limit: 200 }), shipments, {
-        interval: Duration.decode(pollOptions?.interval ?? "5 minutes"),
-        deadline: pollOptions?.deadline === undefined ? undefined : Duration.decode(pollOptions.deadline)
+      Either.match(internalPoll.resolve(pollOptions), {
+        onLeft: (invalid) => Stream.die(invalid),
+        onRight: (config) => internalPoll.pollUntilFinal((query) => list(query), shipments, config)
       })
 
     return {
