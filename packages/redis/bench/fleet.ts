@@ -4,16 +4,21 @@
  *
  *   pnpm --filter @trackingmore-effect/redis bench          (or, in packages/redis: node --import tsx bench/fleet.ts)
  *   FLEET_QUICK=1 node --import tsx bench/fleet.ts          (a smoke run: 400 trackings, N = 1 and 4, redis + peer)
+ *   FLEET_CREATE_N=1,4,8,20 FLEET_CREATE_EXTEND=off,on FLEET_MEMORY_N=1,4,8,20 FLEET_BUDGET_S=3600 \
+ *     node --import tsx bench/fleet.ts                      (the whole matrix; about half an hour on a quiet machine)
  *
- * Rows: every workload × N × mode × penalty extension (filtered by the variables below), nested in that order, so
- * that the most telling rows (createMany) come first and a penalty extension's off and on sit side by side.
+ * Rows: workload × N × mode × penalty extension (chosen by the variables below), nested in that order, so that the
+ * createMany rows come first and a penalty extension's off and on sit side by side. The default run (about 10
+ * minutes on a quiet 2-core machine; rows not started after FLEET_BUDGET_S are listed as skipped) measures what
+ * tells most: createMany at every N, both extensions, Redis and the peer, in-memory at N = 1 and 4 (beyond, it only
+ * repeats the cut of N = 4); single creates at N = 1 and 20, extension off.
  * - mode `redis`: the client with `@trackingmore-effect/redis` (gate, rate limiter, budget shared through Redis);
  *   `memory`: the client with its in-memory layers only (each process alone); `peer`: p-retry + Bottleneck on the
  *   same Redis, as a competent user writes it (test/fixtures/fleet-peer.ts);
  * - workload `createMany`: each process one `createMany` of its share; `create`: each process one concurrent
  *   `create` per tracking (the peer gathers them with Bottleneck's Batcher);
  * - extendPenalty `off`/`on`: whether a request during the simulator's 429 penalty extends it
- *   (`rateLimits.extendPenalty`; rows `on` are left out, with a note, when the simulator does not have it).
+ *   (`rateLimits.extendPenalty`; rows `on` are left out, with a note, when the simulator has no such option).
  *
  * The simulator runs in its own process, with the documented limits (1 request/s, token bucket of 2, penalty
  * 120 simulated s), seed 1, 3% 503 and 1% connection resets, time-scaled. The client uses
@@ -32,17 +37,19 @@
  * Targets (issue 15): completion ≤ 1.15 × the physical limit, zero lost, zero 429s.
  *
  * Variables (defaults in brackets):
- *   TIME_SCALE [0.025]        real seconds per simulated second (0.025: 1 simulated s = 25 ms, the penalty 3 s)
+ *   TIME_SCALE [0.05]         real seconds per simulated second (0.05: 1 simulated s = 50 ms, the penalty 6 s)
  *   FLEET_TOTAL [2000]        trackings per row
- *   FLEET_N [1,4,8,20]        fleet sizes
+ *   FLEET_N [1,4,8,20]        fleet sizes of the createMany rows
+ *   FLEET_CREATE_N [1,20]     fleet sizes of the single-create rows
  *   FLEET_MODES [redis,peer,memory]
  *   FLEET_MEMORY_N [1,4]      fleet sizes of the memory rows (beyond 4 they only repeat the cut of N = 4)
  *   FLEET_WORKLOADS [createMany,create]
- *   FLEET_EXTEND [off,on]     penalty extension
+ *   FLEET_EXTEND [off,on]     penalty extension of the createMany rows
+ *   FLEET_CREATE_EXTEND [off] penalty extension of the single-create rows
  *   FLEET_LOAD [loaders]      loaders: 20 − N busy processes; full: and busy workers; off: none
  *   FLEET_LOAD_DUTY [0.1]     the share of the time each busy process is busy (1: it only yields)
  *   FLEET_CAP [20]            cut a row at this many times the physical limit
- *   FLEET_BUDGET_S [660]      rows not started after this many real seconds are skipped
+ *   FLEET_BUDGET_S [720]      rows not started after this many real seconds are skipped (noted in the table)
  *   PENALTY_SECONDS [120]     the simulator's penalty (simulated s)
  *   FLEET_FAULTS [503:0.03,reset:0.01]   FLEET_SEED [1]
  *   REDIS_URL                 the fleet's Redis [a redis-server of the bench's own, else redis://127.0.0.1:6379]
@@ -58,21 +65,25 @@ import { Redis } from "ioredis"
 import type { FleetResult } from "../test/fixtures/fleet.js"
 import { RoundTimeout, startPool } from "../test/fixtures/fleet.js"
 import type { FromSim, RoundStats, ToSim } from "./fleet-sim.js"
+import type { Row } from "./fleet-table.js"
+import { table } from "./fleet-table.js"
 
 const env = process.env
 const quick = env.FLEET_QUICK === "1"
 const list = (name: string, fallback: string) => (env[name] ?? fallback).split(",").map((s) => s.trim()).filter(Boolean)
-const timeScale = Number(env.TIME_SCALE ?? 0.025)
+const timeScale = Number(env.TIME_SCALE ?? 0.05)
 const total = Number(env.FLEET_TOTAL ?? (quick ? 400 : 2000))
 const sizes = list("FLEET_N", quick ? "1,4" : "1,4,8,20").map(Number)
+const createSizes = list("FLEET_CREATE_N", quick ? "1,4" : "1,20").map(Number)
 const memorySizes = list("FLEET_MEMORY_N", "1,4").map(Number)
-const modes = list("FLEET_MODES", quick ? "redis,peer" : "redis,peer,memory") as Array<"redis" | "peer" | "memory">
-const workloads = list("FLEET_WORKLOADS", "createMany,create") as Array<"createMany" | "create">
+const modes = list("FLEET_MODES", quick ? "redis,peer" : "redis,peer,memory") as Array<Row["mode"]>
+const workloads = list("FLEET_WORKLOADS", "createMany,create") as Array<Row["workload"]>
 const extensions = list("FLEET_EXTEND", quick ? "off" : "off,on").map((s) => s === "on")
+const createExtensions = list("FLEET_CREATE_EXTEND", "off").map((s) => s === "on")
 const load = env.FLEET_LOAD ?? "loaders"
 const loadDuty = Math.min(1, Math.max(0.01, Number(env.FLEET_LOAD_DUTY ?? 0.1)))
 const cap = Number(env.FLEET_CAP ?? 20)
-const budgetMs = Number(env.FLEET_BUDGET_S ?? 660) * 1000
+const budgetMs = Number(env.FLEET_BUDGET_S ?? 720) * 1000
 const penaltySeconds = Number(env.PENALTY_SECONDS ?? 120)
 const seed = Number(env.FLEET_SEED ?? 1)
 const faults = Object.fromEntries(list("FLEET_FAULTS", "503:0.03,reset:0.01").map((s) => {
@@ -182,30 +193,6 @@ const cleanup = async (redisUrl: string, patterns: ReadonlyArray<string>) => {
 
 // --- one row ------------------------------------------------------------------------------------------------------
 
-type Mode = (typeof modes)[number]
-type Workload = (typeof workloads)[number]
-
-interface Row {
-  readonly mode: Mode
-  readonly n: number
-  readonly workload: Workload
-  readonly extendPenalty: boolean
-  readonly completion?: number
-  readonly cut?: boolean
-  readonly requests?: number
-  readonly tooMany?: number
-  readonly unavailable?: number
-  readonly resets?: number
-  readonly first429s?: number | undefined
-  readonly lost?: number
-  readonly onServer?: number
-  readonly notSent?: number
-  readonly failed?: number
-  readonly errors?: ReadonlyArray<string>
-  readonly wallS?: number
-  readonly note?: string
-}
-
 const numberOf = (i: number) => `RR${String(i).padStart(9, "0")}DE`
 
 const summarize = (result: FleetResult | undefined, stats: RoundStats) => {
@@ -224,44 +211,6 @@ const summarize = (result: FleetResult | undefined, stats: RoundStats) => {
   }
 }
 
-// --- the table ----------------------------------------------------------------------------------------------------
-
-const fmt = (n: number | undefined, digits = 0) => (n === undefined ? "" : n.toFixed(digits))
-
-const targets = (row: Row) => {
-  if (row.completion === undefined) return ""
-  const missed = [
-    ...(row.cut || row.completion > 1.15 ? ["time"] : []),
-    ...(row.cut || (row.lost ?? 0) > 0 ? ["lost"] : []),
-    ...((row.tooMany ?? 0) > 0 ? ["429"] : [])
-  ]
-  return missed.length === 0 ? "✓" : `✗ ${missed.join(", ")}`
-}
-
-const table = (rows: ReadonlyArray<Row>) => {
-  const head = [
-    "mode", "N", "workload", "extendPenalty", "completion ÷ physical", "requests", "429s", "503s", "resets",
-    "lost", "NotSent / failed", "wall (s)", "targets", "note"
-  ]
-  const lines = rows.map((r) => [
-    r.mode,
-    String(r.n),
-    r.workload,
-    r.extendPenalty ? "on" : "off",
-    r.completion === undefined ? "" : `${r.cut ? "> " : ""}${fmt(r.completion, 2)}`,
-    fmt(r.requests),
-    fmt(r.tooMany),
-    fmt(r.unavailable),
-    fmt(r.resets),
-    r.cut ? `(cut: ${r.onServer} of ${total} created)` : fmt(r.lost),
-    r.notSent === undefined ? "" : `${r.notSent} / ${r.failed}${(r.errors ?? []).length > 0 ? ` (${r.errors!.join(", ")})` : ""}`,
-    fmt(r.wallS, 1),
-    targets(r),
-    r.note ?? ""
-  ])
-  return [head, head.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n")
-}
-
 // --- main ---------------------------------------------------------------------------------------------------------
 
 const main = async () => {
@@ -277,11 +226,12 @@ const main = async () => {
   } catch { /* not permitted: it runs at the fleet's priority */ }
   const { extendPenalty: canExtend } = await sim.ask({ type: "probe-extend" }, "probed")
   console.error(`simulator ready (rateLimits.extendPenalty ${canExtend ? "supported" : "not supported"}); starting workers`)
-  const maxN = Math.max(...sizes)
+  const allSizes = [...(workloads.includes("createMany") ? sizes : []), ...(workloads.includes("create") ? createSizes : [])]
+  const maxN = Math.max(...allSizes)
   const pool = startPool(maxN)
   await pool.ready()
   console.error(`${((Date.now() - began) / 1000).toFixed(0)} s: ${maxN} workers up`)
-  const loaders = load === "off" ? [] : startLoaders(busyProcesses - Math.min(...sizes))
+  const loaders = load === "off" ? [] : startLoaders(busyProcesses - Math.min(...allSizes))
   const rows: Array<Row> = []
   let stopped = false
   const stopAll = () => {
@@ -301,9 +251,9 @@ const main = async () => {
   }
   try {
     for (const workload of workloads) {
-      for (const n of sizes) {
+      for (const n of workload === "create" ? createSizes : sizes) {
         for (const mode of modes) {
-          for (const extendPenalty of extensions) {
+          for (const extendPenalty of workload === "create" ? createExtensions : extensions) {
             if (mode === "memory" && !memorySizes.includes(n)) continue
             const row = { mode, n, workload, extendPenalty }
             if (mode !== "memory" && !withRedis) continue
@@ -313,7 +263,7 @@ const main = async () => {
               continue
             }
             rows.push(await measure(row))
-            console.error(`${((Date.now() - began) / 1000).toFixed(0)} s ${table(rows.slice(-1)).split("\n").pop()}`)
+            console.error(`${((Date.now() - began) / 1000).toFixed(0)} s ${table(rows.slice(-1), total).split("\n").pop()}`)
           }
         }
       }
@@ -333,7 +283,6 @@ const main = async () => {
     const timeoutMs = cap * physicalMs
     let result: FleetResult | undefined
     let cut = false
-    const t0 = Date.now()
     try {
       result = await pool.run({
         workers: row.n,
@@ -355,7 +304,7 @@ const main = async () => {
     } finally {
       active.forEach((l) => l.kill("SIGSTOP"))
     }
-    const elapsedMs = result?.elapsedMs ?? Date.now() - t0
+    const elapsedMs = result?.elapsedMs ?? timeoutMs
     const { stats } = await sim.ask({ type: "stats" }, "stats")
     if (env.FLEET_DEBUG === "1") {
       console.error(`${row.mode} N=${row.n} ${row.workload}: ` + stats.timeline.map(([s, c]) => `${s.toFixed(1)}:${c}`).join(" "))
@@ -377,9 +326,9 @@ const main = async () => {
       `${Math.ceil(total / 40)} simulated s; time scale ${timeScale} (1 simulated s = ${1000 * timeScale} ms real, ` +
       `penalty ${penaltySeconds} simulated s = ${(penaltySeconds * timeScale).toFixed(1)} s real); seed ${seed}, faults ` +
       `${JSON.stringify(faults)}; load ${load === "off" ? "off" : `${load}, duty ${loadDuty}`}; rows cut at ${cap} × physical` +
-      (extensions.includes(true) && !canExtend ? "; extendPenalty on: not measured (this simulator has no such option)" : "") +
+      ([...extensions, ...createExtensions].includes(true) && !canExtend ? "; extendPenalty on: not measured (this simulator has no such option)" : "") +
       "\n",
-    table(rows),
+    table(rows, total),
     `\nbench wall time ${((Date.now() - began) / 1000).toFixed(1)} s`
   ].join("\n")
   console.log(out)
