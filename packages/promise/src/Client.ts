@@ -187,10 +187,27 @@ export interface GetOptions extends CallOptions {
  * @category models
  */
 export interface PollOptions extends CallOptions {
-  /** Time between two rounds of list calls; default 5 minutes. */
+  /** Time between two rounds of list calls, and the time after a round that found a change; default 5 minutes. */
   readonly interval?: DurationInput | undefined
-  /** The iteration ends when the next round would start after this; default: no deadline. */
+  /**
+   * The longest time between two rounds: after a round that found nothing new the next waits twice as long as
+   * the last wait, up to this; at least `interval`; default four times `interval`.
+   *
+   * @since 0.2.0
+   */
+  readonly maxInterval?: DurationInput | undefined
+  /**
+   * The iteration ends when the next round at `interval` would start after this; a longer, backed-off wait is
+   * cut short so that the last round runs at the deadline. Default: no deadline.
+   */
   readonly deadline?: DurationInput | undefined
+  /**
+   * How far before the newest update time a round saw the next round starts reading changes; default
+   * 1 minute.
+   *
+   * @since 0.2.0
+   */
+  readonly overlap?: DurationInput | undefined
 }
 
 /**
@@ -305,7 +322,9 @@ export interface TrackingMoreClient {
   readonly detect: (trackingNumber: string, options?: CallOptions) => Promise<ReadonlyArray<Tracking.Carrier>>
   /**
    * Poll shipments until each is final (delivered, expired, undelivered, exception) or the deadline passes.
-   * Yields each tracking when first seen and whenever its status changes; `break` stops polling.
+   * Yields each tracking when first seen and whenever its status changes; `break` stops polling. After the
+   * first round each round lists only what changed since the previous one; rounds that find nothing back off up
+   * to `maxInterval`. Options that cannot work throw an {@link InvalidOptionError} naming the option here.
    */
   readonly pollUntilFinal: (shipments: ReadonlyArray<Shipment>, options?: PollOptions) => AsyncIterable<Tracking.Tracking>
   /**
@@ -362,6 +381,14 @@ const checkOptions = (options: ClientOptions): EffectClient.ClientOptions => {
     )
   }
   return effectOptions
+}
+
+/** The polling options as the Effect client takes them (all but `signal`), or an `InvalidOptionError`. */
+const checkPollOptions = (options: PollOptions | undefined): EffectClient.PollOptions => {
+  const { signal: _signal, ...rest } = options ?? {}
+  const checked = EffectClient.validatePollOptions(rest)
+  if (Either.isLeft(checked)) throw new InvalidOptionError(checked.left.option, `pollUntilFinal: ${checked.left.message}`)
+  return rest
 }
 
 /**
@@ -437,18 +464,15 @@ export const createClient = (options: ClientOptions): TrackingMoreClient => {
     statusCounts: (query, o) => call("statusCounts", (c) => c.statusCounts(query), o),
     carriers: (o) => call("carriers", (c) => c.carriers, o),
     detect: (trackingNumber, o) => call("detect", (c) => c.detect(trackingNumber), o),
-    pollUntilFinal: (shipments, o) =>
-      runner.iterate(
+    pollUntilFinal: (shipments, o) => {
+      const pollOptions = checkPollOptions(o)
+      return runner.iterate(
         owner,
         "pollUntilFinal",
-        Stream.unwrap(
-          Effect.map(
-            EffectClient.TrackingMoreClient,
-            (c) => c.pollUntilFinal(shipments, { interval: o?.interval, deadline: o?.deadline })
-          )
-        ),
+        Stream.unwrap(Effect.map(EffectClient.TrackingMoreClient, (c) => c.pollUntilFinal(shipments, pollOptions))),
         o?.signal
-      ),
+      )
+    },
     close: async () => {
       if (closed) return
       closed = true
