@@ -47,7 +47,7 @@ const json = Options.boolean("json").pipe(Options.withDescription("print JSON in
 const connect = (
   command: string,
   prefix: Option.Option<string>
-): Effect.Effect<RedisConnection.RedisConnection, Stop.Stop, Scope.Scope> =>
+): Effect.Effect<RedisConnection.Service, Stop.Stop, Scope.Scope> =>
   Effect.gen(function*() {
     const url = Env.redisUrl()
     const connection = yield* RedisConnection.make({

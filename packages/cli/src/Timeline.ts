@@ -190,7 +190,7 @@ export const run = (
     )
 
     const memory = yield* Gate.makeMemory
-    const gate: Gate.Gate = {
+    const gate: Gate.Service = {
       ...memory,
       halt: (k, error, duration) =>
         Effect.flatMap(Clock.currentTimeMillis, (at) => {

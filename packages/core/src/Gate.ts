@@ -98,7 +98,7 @@ export interface CooldownOptions {
  * @since 0.1.0
  * @category models
  */
-export interface Gate {
+export interface Service {
   /**
    * Wait until the key may be used. Fails with the halting error while the key is halted, and with
    * `DeadlineExceeded` when the cooldown ends after the deadline.
@@ -131,7 +131,7 @@ export interface Gate {
  * @since 0.1.0
  * @category tags
  */
-export const Gate: Context.Tag<Gate, Gate> = Context.GenericTag<Gate>("@trackingmore-effect/core/Gate")
+export class Gate extends Context.Tag("@trackingmore-effect/core/Gate")<Gate, Service>() {}
 
 interface KeyState {
   coolingUntil: number
@@ -150,7 +150,7 @@ interface KeyState {
  * @since 0.1.0
  * @category constructors
  */
-export const makeMemory: Effect.Effect<Gate> = Effect.sync(() => {
+export const makeMemory: Effect.Effect<Service> = Effect.sync(() => {
   const keys = new Map<string, KeyState>()
   const get = (key: string): KeyState => {
     let state = keys.get(key)

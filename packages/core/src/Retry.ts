@@ -48,8 +48,8 @@ export interface RetryOptions<R = never> {
  * @category models
  */
 export interface RetryServices {
-  readonly gate: Gate.Gate
-  readonly budget: RetryBudget.RetryBudget
+  readonly gate: Gate.Service
+  readonly budget: RetryBudget.Service
   /** The rate limit of the call's endpoint group; without it the call is not paced. */
   readonly rateLimit?: RateLimit.RateLimit | undefined
 }

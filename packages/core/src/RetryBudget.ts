@@ -44,7 +44,7 @@ export type RetryKind = "retry" | "timeout"
  * @since 0.1.0
  * @category models
  */
-export interface RetryBudget {
+export interface Service {
   /** Take the cost of one retry; `false` (and nothing taken) when the budget cannot pay it. */
   readonly withdraw: (key: string, kind: RetryKind) => Effect.Effect<boolean>
   /** A call succeeded: give back the refund, never above capacity. */
@@ -57,9 +57,7 @@ export interface RetryBudget {
  * @since 0.1.0
  * @category tags
  */
-export const RetryBudget: Context.Tag<RetryBudget, RetryBudget> = Context.GenericTag<RetryBudget>(
-  "@trackingmore-effect/core/RetryBudget"
-)
+export class RetryBudget extends Context.Tag("@trackingmore-effect/core/RetryBudget")<RetryBudget, Service>() {}
 
 /**
  * The cost of a retry of that kind.
@@ -76,7 +74,7 @@ export const costOf = (config: BudgetConfig, kind: RetryKind): number =>
  * @since 0.1.0
  * @category constructors
  */
-export const makeMemory = (config: Partial<BudgetConfig> = {}): Effect.Effect<RetryBudget> =>
+export const makeMemory = (config: Partial<BudgetConfig> = {}): Effect.Effect<Service> =>
   Effect.sync(() => {
     const resolved: BudgetConfig = { ...defaults, ...config }
     const tokens = new Map<string, number>()

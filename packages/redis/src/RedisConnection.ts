@@ -56,7 +56,7 @@ export const script = (lua: string): Script => ({ lua, sha: createHash("sha1").u
  * @since 0.1.0
  * @category models
  */
-export interface RedisConnection {
+export interface Service {
   /** The ioredis client. */
   readonly client: Redis
   /** Prepended to every key, e.g. `trackingmore:`. */
@@ -77,9 +77,7 @@ export interface RedisConnection {
  * @since 0.1.0
  * @category tags
  */
-export const RedisConnection: Context.Tag<RedisConnection, RedisConnection> = Context.GenericTag<RedisConnection>(
-  "@trackingmore-effect/redis/RedisConnection"
-)
+export class RedisConnection extends Context.Tag("@trackingmore-effect/redis/RedisConnection")<RedisConnection, Service>() {}
 
 /**
  * The default key prefix.
@@ -133,7 +131,7 @@ const describe = (cause: unknown): string => cause instanceof Error ? cause.mess
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: ConnectionOptions): Effect.Effect<RedisConnection, never, Scope.Scope> =>
+export const make = (options: ConnectionOptions): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function*() {
     const prefix = options.prefix ?? defaultPrefix
     const owned = !("client" in options)

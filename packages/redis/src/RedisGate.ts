@@ -87,7 +87,7 @@ const processId = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`
  */
 export const make = (
   options: Options = {}
-): Effect.Effect<Gate.Gate, never, RedisConnection.RedisConnection | Scope.Scope> =>
+): Effect.Effect<Gate.Service, never, RedisConnection.RedisConnection | Scope.Scope> =>
   Effect.gen(function*() {
     const redis = yield* RedisConnection.RedisConnection
     const untilResetTtlMillis = Math.max(1, Math.round(Duration.toMillis(options.untilResetTtl ?? Duration.days(1))))

@@ -34,7 +34,7 @@ const scriptDeposit = RedisConnection.script(scripts.budgetDeposit)
  */
 export const make = (
   options: Options = {}
-): Effect.Effect<RetryBudget.RetryBudget, never, RedisConnection.RedisConnection> =>
+): Effect.Effect<RetryBudget.Service, never, RedisConnection.RedisConnection> =>
   Effect.gen(function*() {
     const redis = yield* RedisConnection.RedisConnection
     const { ttl, ...partial } = options

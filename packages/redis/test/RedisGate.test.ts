@@ -34,7 +34,7 @@ const makeProcess = (target: string, options: RedisGate.Options = {}) =>
   })
 
 /** Until the connection answers again (ioredis reconnects in the background). */
-const reconnected = (connection: RedisConnection.RedisConnection) =>
+const reconnected = (connection: RedisConnection.Service) =>
   connection.use((client) => client.ping()).pipe(
     Effect.retry({ schedule: Schedule.spaced(Duration.millis(50)), times: 100 }),
     Effect.orDie
@@ -314,7 +314,7 @@ describe.skipIf(!available)("RedisGate", () => {
       expect((yield* now) + 1_000).toBeLessThan(until)
 
       const passes: Array<{ readonly pass: Gate.Pass; readonly at: number }> = []
-      const call = (gate: Gate.Gate) =>
+      const call = (gate: Gate.Service) =>
         gate.await(key).pipe(
           Effect.tap((pass) => Effect.sync(() => passes.push({ pass, at: Date.now() }))),
           Effect.tap((pass) => pass === "probe" ? Effect.delay(gate.settle(key, true), Duration.millis(100)) : Effect.void)

@@ -27,7 +27,7 @@ const makeProcess = (target = Harness.url, options: RedisGate.Options = {}) =>
   })
 
 /** Until the connection answers again (ioredis reconnects in the background). */
-const reconnected = (connection: RedisConnection.RedisConnection) =>
+const reconnected = (connection: RedisConnection.Service) =>
   connection.use((client) => client.ping()).pipe(
     Effect.retry({ schedule: Schedule.spaced(Duration.millis(50)), times: 100 }),
     Effect.orDie

@@ -21,7 +21,7 @@ export const resultOf = (
     readonly waits: ReadonlyArray<WaitEvent>
     readonly lastAt: number
     readonly options: { readonly policy: Policy.PolicyConfig; readonly idempotent: boolean }
-    readonly budget: RetryBudget.RetryBudget
+    readonly budget: RetryBudget.Service
     /** The gate key the call ran on, whose retry budget it spent. */
     readonly key: string
   }
@@ -44,7 +44,7 @@ const whyFailed = (
     readonly attempts: ReadonlyArray<unknown>
     readonly lastAt: number
     readonly options: { readonly policy: Policy.PolicyConfig; readonly idempotent: boolean }
-    readonly budget: RetryBudget.RetryBudget
+    readonly budget: RetryBudget.Service
     readonly key: string
   }
 ): Effect.Effect<string> =>

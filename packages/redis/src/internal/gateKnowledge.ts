@@ -50,7 +50,7 @@ const forgetExtension = 4
 
 export interface Knowledge {
   /** The in-process gate that mirrors what is known, for the calls made while Redis does not answer. */
-  readonly local: Gate.Gate
+  readonly local: Gate.Service
   /** ARGV 1–8 of the scripts that put back what Redis has forgotten (see `restore` in internal/scripts). */
   readonly restoreArgs: (key: string, now: number) => Array<string | number>
   /**
