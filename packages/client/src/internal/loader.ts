@@ -22,8 +22,9 @@
 import * as ExperimentalResolver from "@effect/experimental/RequestResolver"
 import type * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
 import * as Arr from "effect/Array"
+import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
 import * as Exit from "effect/Exit"
@@ -181,21 +182,25 @@ const takingTurns = <R extends Loadable>(
         ? Effect.void
         : Effect.forEach(taken, (pending) => Deferred.failCause(pending.result, exit.cause), { discard: true })
 
+    // When the next turn may start: one rate-limit interval after the last one, when its token is about due, so
+    // that what arrives meanwhile joins it. A time, not a timer: nothing is left running after the last call.
+    let nextTurnAt = -Infinity
+
     const turn = Effect.uninterruptibleMask((restore) =>
       Effect.gen(function*() {
         yield* restore(semaphore.take(1))
         const taken: Array<Pending<R>> = []
-        while (taken.length < maxBatchSize && queue.length > 0) {
+        const ready = yield* Effect.exit(restore(Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          now < nextTurnAt ? Effect.sleep(Duration.millis(nextTurnAt - now)) : Effect.void)))
+        while (Exit.isSuccess(ready) && taken.length < maxBatchSize && queue.length > 0) {
           const pending = queue.shift()!
           if (allLeft([pending])) yield* Deferred.interrupt(pending.result)
           else taken.push(pending)
         }
-        if (!Arr.isNonEmptyArray(taken)) return yield* semaphore.release(1)
-        // The next turn starts one rate-limit interval after this one, when its token is about due: what arrives
-        // meanwhile joins it. (Not when this call is answered: the next would then take its calls a whole
-        // interval before it can send them.)
-        yield* Effect.forkDaemon(Effect.zipRight(Effect.sleep(spacing), semaphore.release(1)))
-        yield* settle(taken, yield* watched(taken, send(taken)))
+        if (Arr.isNonEmptyArray(taken)) nextTurnAt = (yield* Clock.currentTimeMillis) + Duration.toMillis(spacing)
+        yield* semaphore.release(1)
+        if (Exit.isFailure(ready)) return yield* ready
+        if (Arr.isNonEmptyArray(taken)) yield* settle(taken, yield* watched(taken, send(taken)))
       })
     )
 
