@@ -3,7 +3,7 @@
  * inside quotes, CRLF or LF, a BOM) and the mapping of rows to shipments, where a bad row becomes a typed
  * failure instead of an exception.
  */
-import type * as Tracking from "@trackingmore-effect/client/Tracking"
+import type * as Requests from "@trackingmore-effect/client/Requests"
 import * as Data from "effect/Data"
 import * as Either from "effect/Either"
 
@@ -98,7 +98,7 @@ export type RowError = InvalidRow | DuplicateRow
 /** A shipment read from the file. */
 export interface Shipment {
   readonly line: number
-  readonly input: Tracking.CreateTracking
+  readonly input: Requests.CreateTracking
 }
 
 /** The shipments of a file and the rows that are not shipments, each with its line. */
@@ -165,7 +165,7 @@ export const readShipments = (text: string): Either.Either<Sheet, InvalidFile> =
       )
       continue
     }
-    const input: { -readonly [K in keyof Tracking.CreateTracking]?: string } = {}
+    const input: { -readonly [K in keyof Requests.CreateTracking]?: string } = {}
     names.forEach((name, index) => {
       const value = row.fields[index]?.trim() ?? ""
       if (isColumn(name) && value.length > 0) input[columns[name]] = value

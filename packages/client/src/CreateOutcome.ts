@@ -7,7 +7,8 @@
  */
 import * as Data from "effect/Data"
 import type * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
-import type { CreateTracking, Tracking } from "./Tracking.js"
+import type { CreateTracking } from "./Requests.js"
+import type { Tracking } from "./Tracking.js"
 
 /**
  * @since 0.1.0

@@ -23,6 +23,8 @@ import type { CreateOutcome } from "./CreateOutcome.js"
 import * as internalClient from "./internal/client.js"
 import * as internalOptions from "./internal/options.js"
 import * as internalPoll from "./internal/poll.js"
+import type * as Requests from "./Requests.js"
+import type * as Responses from "./Responses.js"
 import type * as Tracking from "./Tracking.js"
 
 /**
@@ -186,7 +188,7 @@ export interface Shipment {
  */
 export interface TrackingMoreClient {
   /** Create one tracking. Idempotent: when it already exists (4016) the existing tracking is fetched and returned. */
-  readonly create: (input: Tracking.CreateTracking) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
+  readonly create: (input: Requests.CreateTracking) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
   /**
    * Create many trackings in batches of at most 40, paced by the rate limiter. One outcome per input, in input
    * order; errors of a whole batch call become `Failed` outcomes of its items; with a `deadline`, items not sent
@@ -194,7 +196,7 @@ export interface TrackingMoreClient {
    * a duration.
    */
   readonly createMany: (
-    items: ReadonlyArray<Tracking.CreateTracking>,
+    items: ReadonlyArray<Requests.CreateTracking>,
     options?: BulkOptions
   ) => Effect.Effect<ReadonlyArray<CreateOutcome>, TrackingMoreError.TrackingMoreError>
   /** Get one tracking. A 4031 is re-polled; with `register: true` the tracking is created first. */
@@ -204,27 +206,27 @@ export interface TrackingMoreClient {
     options?: GetOptions
   ) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
   /** One page of trackings, filtered. */
-  readonly list: (query?: Tracking.ListQuery) => Effect.Effect<Tracking.TrackingPage, TrackingMoreError.TrackingMoreError>
+  readonly list: (query?: Requests.ListQuery) => Effect.Effect<Responses.TrackingPage, TrackingMoreError.TrackingMoreError>
   /** Change a tracking's fields; returns the tracking after the change. */
   readonly update: (
     carrierCode: string,
     trackingNumber: string,
-    changes: Tracking.UpdateTracking
+    changes: Requests.UpdateTracking
   ) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
   /** Delete one tracking. */
   readonly delete: (carrierCode: string, trackingNumber: string) => Effect.Effect<void, TrackingMoreError.TrackingMoreError>
   /** Change many trackings, in batches of at most 40; per-item errors are in `errors`. */
   readonly updateMany: (
-    items: ReadonlyArray<Tracking.UpdateManyItem>,
+    items: ReadonlyArray<Requests.UpdateManyItem>,
     options?: BulkOptions
-  ) => Effect.Effect<Tracking.UpdateManyResult, TrackingMoreError.TrackingMoreError>
+  ) => Effect.Effect<Responses.UpdateManyResult, TrackingMoreError.TrackingMoreError>
   /** Delete many trackings, in batches of at most 40; per-item errors are in `errors`. */
   readonly deleteMany: (
-    items: ReadonlyArray<Tracking.TrackingRef>,
+    items: ReadonlyArray<Requests.TrackingRef>,
     options?: BulkOptions
-  ) => Effect.Effect<Tracking.DeleteManyResult, TrackingMoreError.TrackingMoreError>
+  ) => Effect.Effect<Responses.DeleteManyResult, TrackingMoreError.TrackingMoreError>
   /** The real-time result of one shipment (3 req/s; the same shipment is refreshed at most once per 2 hours). */
-  readonly realtime: (input: Tracking.RealtimeRequest) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
+  readonly realtime: (input: Requests.RealtimeRequest) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
   /** Move a tracking to another carrier; returns the tracking after the change. */
   readonly changeCarrier: (
     carrierCode: string,
@@ -232,15 +234,15 @@ export interface TrackingMoreClient {
     newCarrierCode: string
   ) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
   /** Account information. */
-  readonly userInfo: Effect.Effect<Tracking.UserInfo, TrackingMoreError.TrackingMoreError>
+  readonly userInfo: Effect.Effect<Responses.UserInfo, TrackingMoreError.TrackingMoreError>
   /** Tracking counts per status, with the list filters. */
   readonly statusCounts: (
-    query?: Tracking.ListQuery
-  ) => Effect.Effect<Tracking.StatusCounts, TrackingMoreError.TrackingMoreError>
+    query?: Requests.ListQuery
+  ) => Effect.Effect<Responses.StatusCounts, TrackingMoreError.TrackingMoreError>
   /** Every carrier TrackingMore supports. */
-  readonly carriers: Effect.Effect<ReadonlyArray<Tracking.Carrier>, TrackingMoreError.TrackingMoreError>
+  readonly carriers: Effect.Effect<ReadonlyArray<Responses.Carrier>, TrackingMoreError.TrackingMoreError>
   /** The carriers a tracking number may belong to. */
-  readonly detect: (trackingNumber: string) => Effect.Effect<ReadonlyArray<Tracking.Carrier>, TrackingMoreError.TrackingMoreError>
+  readonly detect: (trackingNumber: string) => Effect.Effect<ReadonlyArray<Responses.Carrier>, TrackingMoreError.TrackingMoreError>
   /**
    * Poll shipments through the list endpoint until every one reaches a final status (delivered, expired,
    * undelivered, exception) or the deadline passes. Emits each tracking when first seen and whenever its status

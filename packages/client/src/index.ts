@@ -7,6 +7,10 @@
 
 /** @since 0.1.0 */
 export * as CreateOutcome from "./CreateOutcome.js"
+/** @since 0.2.0 */
+export * as Requests from "./Requests.js"
+/** @since 0.2.0 */
+export * as Responses from "./Responses.js"
 /** @since 0.1.0 */
 export * as Tracking from "./Tracking.js"
 /** @since 0.1.0 */

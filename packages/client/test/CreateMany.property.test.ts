@@ -4,7 +4,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as fc from "effect/FastCheck"
 import * as CreateOutcome from "../src/CreateOutcome.js"
-import type * as Tracking from "../src/Tracking.js"
+import type * as Requests from "../src/Requests.js"
 import { createMany, type Fault, keyOf, server, type Timing } from "./utils/scripted.js"
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -30,7 +30,7 @@ const invalidInput = fc.oneof(
     { trackingNumber: 7, carrierCode: "dhl" },
     { trackingNumber: "RR1", carrierCode: "dhl", title: 5 }
   ).map((value) => typeof value === "object" && value !== null ? { ...value } : value)
-) as fc.Arbitrary<Tracking.CreateTracking>
+) as fc.Arbitrary<Requests.CreateTracking>
 
 const input = fc.oneof({ weight: 6, arbitrary: validInput }, { weight: 1, arbitrary: invalidInput })
 
@@ -106,14 +106,14 @@ const timing: fc.Arbitrary<Timing> = fc.record({
  * Each valid input gets an `orderId` of its own, which the server records on receipt: a `NotSent` input is then
  * one whose id never reached it. (Inputs the client refuses stay as they are.)
  */
-const tagged = (items: ReadonlyArray<Tracking.CreateTracking>): ReadonlyArray<Tracking.CreateTracking> => {
-  const out = new Array<Tracking.CreateTracking>(items.length)
+const tagged = (items: ReadonlyArray<Requests.CreateTracking>): ReadonlyArray<Requests.CreateTracking> => {
+  const out = new Array<Requests.CreateTracking>(items.length)
   for (let i = 0; i < items.length; i++) {
     if (!(i in items)) continue
     const item = items[i]
     out[i] = typeof item === "object" && item !== null && !("title" in item) && !("orderId" in item)
       ? { ...item, orderId: `order-${i}` }
-      : item as Tracking.CreateTracking
+      : item as Requests.CreateTracking
   }
   return out
 }
@@ -126,7 +126,7 @@ const describeOutcome = (outcome: CreateOutcome.CreateOutcome | undefined): stri
  * twice; an input `NotSent` never reached the server (`received`, by its `orderId`), one `Created` did.
  */
 const assertOutcomes = (
-  items: ReadonlyArray<Tracking.CreateTracking>,
+  items: ReadonlyArray<Requests.CreateTracking>,
   outcomes: ReadonlyArray<CreateOutcome.CreateOutcome>,
   received?: (orderId: string) => boolean
 ) => {
@@ -231,7 +231,7 @@ describe("createMany (property)", () => {
   it.effect("a hole in a sparse input is refused like a missing tracking number", () =>
     Effect.gen(function*() {
       // Index 1 is a hole, as in `[a, , b]`.
-      const items = new Array<Tracking.CreateTracking>(3)
+      const items = new Array<Requests.CreateTracking>(3)
       items[0] = { trackingNumber: "RR1", carrierCode: "dhl" }
       items[2] = { trackingNumber: "RR2", carrierCode: "dhl" }
       const outcomes = yield* createMany(server([]).layer, 40, items)

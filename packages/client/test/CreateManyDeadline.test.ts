@@ -7,12 +7,12 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as fc from "effect/FastCheck"
 import * as CreateOutcome from "../src/CreateOutcome.js"
-import type * as Tracking from "../src/Tracking.js"
+import type * as Requests from "../src/Requests.js"
 import * as TrackingMoreClient from "../src/TrackingMoreClient.js"
 import { clientLayer, createMany, server } from "./utils/scripted.js"
 
 /** `n` new trackings, each with an `orderId` the scripted server records on receipt. */
-const fresh = (n: number, prefix = "RR"): ReadonlyArray<Tracking.CreateTracking> =>
+const fresh = (n: number, prefix = "RR"): ReadonlyArray<Requests.CreateTracking> =>
   Array.from({ length: n }, (_, i) => ({
     trackingNumber: `${prefix}${String(i).padStart(6, "0")}`,
     carrierCode: "dhl",

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Simulator } from "@trackingmore-effect/simulator"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Tracking from "../src/Tracking.js"
+import type * as Responses from "../src/Responses.js"
 import { clientLayer, use } from "./utils/sim.js"
 
 // Several callers on one key meet a 429 penalty while requests of theirs are still on the way: the simulator holds
@@ -33,7 +33,7 @@ const layer = (sim: Simulator.SimulatorServer) =>
   clientLayer(sim, "sim-key-1", { attemptTimeout: Duration.seconds(10) }, timeScale)
 
 /** Every caller at once; each gets the account's answer. */
-const together = <E>(call: Effect.Effect<Tracking.UserInfo, E>) =>
+const together = <E>(call: Effect.Effect<Responses.UserInfo, E>) =>
   Effect.map(
     Effect.all(Array.from({ length: callers }, () => call), { concurrency: "unbounded" }),
     (answers) => answers.map((answer) => answer.email)

@@ -12,6 +12,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
+import * as Requests from "../src/Requests.js"
 import * as Tracking from "../src/Tracking.js"
 import * as TrackingMoreClient from "../src/TrackingMoreClient.js"
 import { envelope, fake } from "./utils/http.js"
@@ -350,7 +351,7 @@ describe("TrackingMoreClient (fake HttpClient)", () => {
   it.prop("listQueryParams: only the given filters, snake_case", [
     fc.record({ page: fc.nat(), limit: fc.nat(), createdAtMin: fc.nat(), lang: fc.string() }, { requiredKeys: [] })
   ], ([query]) => {
-    const params = Tracking.listQueryParams(query)
+    const params = Requests.listQueryParams(query)
     assert.strictEqual(Object.keys(params).length, Object.keys(query).length)
     if (query.createdAtMin !== undefined) assert.strictEqual(params.created_at_min, String(query.createdAtMin))
   })

@@ -7,6 +7,8 @@
  * The type-level checks fail `tsc` (the package's `typecheck`, part of `pnpm test`); the tests below check the
  * same facts on values at run time.
  */
+import * as ClientRequests from "@trackingmore-effect/client/Requests"
+import type * as ClientResponses from "@trackingmore-effect/client/Responses"
 import * as ClientTracking from "@trackingmore-effect/client/Tracking"
 import type * as EffectClient from "@trackingmore-effect/client/TrackingMoreClient"
 import type * as CorePolicy from "@trackingmore-effect/core/Policy"
@@ -43,29 +45,29 @@ export type Models = [
   Check<Mutual<Tracking.TrackingEvent, ClientTracking.TrackingEvent>>,
   Check<Mutual<Tracking.CarrierInfo, ClientTracking.CarrierInfo>>,
   Check<Mutual<Tracking.Tracking, ClientTracking.Tracking>>,
-  Check<Mutual<Tracking.CreateTracking, ClientTracking.CreateTracking>>,
-  Check<Mutual<Tracking.UpdateTracking, ClientTracking.UpdateTracking>>,
-  Check<Mutual<Tracking.UpdateManyItem, ClientTracking.UpdateManyItem>>,
-  Check<Mutual<Tracking.TrackingRef, ClientTracking.TrackingRef>>,
-  Check<Mutual<Tracking.RealtimeRequest, ClientTracking.RealtimeRequest>>,
-  Check<Mutual<Tracking.ListQuery, ClientTracking.ListQuery>>,
-  Check<Mutual<Tracking.TrackingPage, ClientTracking.TrackingPage>>,
-  Check<Mutual<Tracking.BatchItemError, ClientTracking.BatchItemError>>,
-  Check<Mutual<Tracking.UpdateManyResult, ClientTracking.UpdateManyResult>>,
-  Check<Mutual<Tracking.DeleteManyResult, ClientTracking.DeleteManyResult>>,
-  Check<Mutual<Tracking.UserInfo, ClientTracking.UserInfo>>,
-  Check<Mutual<Tracking.StatusCounts, ClientTracking.StatusCounts>>,
-  Check<Mutual<Tracking.Carrier, ClientTracking.Carrier>>,
+  Check<Mutual<Tracking.CreateTracking, ClientRequests.CreateTracking>>,
+  Check<Mutual<Tracking.UpdateTracking, ClientRequests.UpdateTracking>>,
+  Check<Mutual<Tracking.UpdateManyItem, ClientRequests.UpdateManyItem>>,
+  Check<Mutual<Tracking.TrackingRef, ClientRequests.TrackingRef>>,
+  Check<Mutual<Tracking.RealtimeRequest, ClientRequests.RealtimeRequest>>,
+  Check<Mutual<Tracking.ListQuery, ClientRequests.ListQuery>>,
+  Check<Mutual<Tracking.TrackingPage, ClientResponses.TrackingPage>>,
+  Check<Mutual<Tracking.BatchItemError, ClientResponses.BatchItemError>>,
+  Check<Mutual<Tracking.UpdateManyResult, ClientResponses.UpdateManyResult>>,
+  Check<Mutual<Tracking.DeleteManyResult, ClientResponses.DeleteManyResult>>,
+  Check<Mutual<Tracking.UserInfo, ClientResponses.UserInfo>>,
+  Check<Mutual<Tracking.StatusCounts, ClientResponses.StatusCounts>>,
+  Check<Mutual<Tracking.Carrier, ClientResponses.Carrier>>,
   // Every key of the schema types is in the plain ones (mutual assignability alone allows an optional extra).
   Check<Mutual<keyof Tracking.Tracking, keyof ClientTracking.Tracking>>,
-  Check<Mutual<keyof Tracking.CreateTracking, keyof ClientTracking.CreateTracking>>,
-  Check<Mutual<keyof Tracking.UpdateTracking, keyof ClientTracking.UpdateTracking>>,
-  Check<Mutual<keyof Tracking.UpdateManyItem, keyof ClientTracking.UpdateManyItem>>,
-  Check<Mutual<keyof Tracking.ListQuery, keyof ClientTracking.ListQuery>>,
+  Check<Mutual<keyof Tracking.CreateTracking, keyof ClientRequests.CreateTracking>>,
+  Check<Mutual<keyof Tracking.UpdateTracking, keyof ClientRequests.UpdateTracking>>,
+  Check<Mutual<keyof Tracking.UpdateManyItem, keyof ClientRequests.UpdateManyItem>>,
+  Check<Mutual<keyof Tracking.ListQuery, keyof ClientRequests.ListQuery>>,
   Check<Mutual<keyof Tracking.TrackingEvent, keyof ClientTracking.TrackingEvent>>,
   Check<Mutual<keyof Tracking.CarrierInfo, keyof ClientTracking.CarrierInfo>>,
-  Check<Mutual<keyof Tracking.UserInfo, keyof ClientTracking.UserInfo>>,
-  Check<Mutual<keyof Tracking.Carrier, keyof ClientTracking.Carrier>>
+  Check<Mutual<keyof Tracking.UserInfo, keyof ClientResponses.UserInfo>>,
+  Check<Mutual<keyof Tracking.Carrier, keyof ClientResponses.Carrier>>
 ]
 
 /**
@@ -152,7 +154,7 @@ describe("the plain types", () => {
 
   it("a plain CreateTracking encodes with the client's schema to the wire form", () => {
     const input: Tracking.CreateTracking = { trackingNumber: "1Z999AA10123456784", carrierCode: "ups", orderId: "A-1" }
-    expect(Schema.encodeSync(ClientTracking.CreateTracking)(input)).toEqual({
+    expect(Schema.encodeSync(ClientRequests.CreateTracking)(input)).toEqual({
       tracking_number: "1Z999AA10123456784",
       carrier_code: "ups",
       order_id: "A-1"

@@ -5,7 +5,9 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { CreateOutcome } from "../CreateOutcome.js"
-import type { BatchResult, CreateTracking, Tracking, TrackingPage } from "../Tracking.js"
+import type { CreateTracking } from "../Requests.js"
+import type { BatchResult, TrackingPage } from "../Responses.js"
+import type { Tracking } from "../Tracking.js"
 import * as bulk from "./bulk.js"
 
 interface Slot {

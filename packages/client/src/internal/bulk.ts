@@ -7,7 +7,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as Tracking from "../Tracking.js"
+import * as Responses from "../Responses.js"
 import type { BulkOptions } from "../TrackingMoreClient.js"
 import * as validate from "./validate.js"
 
@@ -92,7 +92,7 @@ const sum = (values: ReadonlyArray<number | null | undefined>): number =>
   values.reduce<number>((total, value) => total + (value ?? 0), 0)
 
 /** The answers of the chunks of one call, added up: `count` is the endpoint's own counter (updated, deleted). */
-const combine = <R extends Tracking.UpdateManyResult | Tracking.DeleteManyResult>(
+const combine = <R extends Responses.UpdateManyResult | Responses.DeleteManyResult>(
   results: ReadonlyArray<R>,
   count: (result: R) => number | null | undefined
 ) => ({
@@ -103,13 +103,13 @@ const combine = <R extends Tracking.UpdateManyResult | Tracking.DeleteManyResult
 })
 
 /** The answers of the chunks of one `updateMany`, as one. */
-export const mergeUpdates = (results: ReadonlyArray<Tracking.UpdateManyResult>): Tracking.UpdateManyResult => {
+export const mergeUpdates = (results: ReadonlyArray<Responses.UpdateManyResult>): Responses.UpdateManyResult => {
   const { count, ...merged } = combine(results, (r) => r.updated)
-  return new Tracking.UpdateManyResult({ ...merged, updated: count })
+  return new Responses.UpdateManyResult({ ...merged, updated: count })
 }
 
 /** The answers of the chunks of one `deleteMany`, as one. */
-export const mergeDeletes = (results: ReadonlyArray<Tracking.DeleteManyResult>): Tracking.DeleteManyResult => {
+export const mergeDeletes = (results: ReadonlyArray<Responses.DeleteManyResult>): Responses.DeleteManyResult => {
   const { count, ...merged } = combine(results, (r) => r.deleted)
-  return new Tracking.DeleteManyResult({ ...merged, deleted: count })
+  return new Responses.DeleteManyResult({ ...merged, deleted: count })
 }

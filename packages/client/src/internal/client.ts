@@ -9,6 +9,8 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as CreateOutcome from "../CreateOutcome.js"
+import * as Requests from "../Requests.js"
+import * as Responses from "../Responses.js"
 import * as Tracking from "../Tracking.js"
 import type { ClientOptions, GetOptions, TrackingMoreClient } from "../TrackingMoreClient.js"
 import * as internalBatch from "./batch.js"
@@ -19,9 +21,9 @@ import * as internalPoll from "./poll.js"
 import * as Transport from "./transport.js"
 import * as validate from "./validate.js"
 
-const encodeUpdate = validate.encoder(Tracking.UpdateTracking)
-const encodeUpdateItem = validate.item(Tracking.UpdateManyItem)
-const encodeRef = validate.item(Tracking.TrackingRef)
+const encodeUpdate = validate.encoder(Requests.UpdateTracking)
+const encodeUpdateItem = validate.item(Requests.UpdateManyItem)
+const encodeRef = validate.item(Requests.TrackingRef)
 
 /** The client's methods, each built from its row of core's endpoint table, over one transport. */
 export const make = (
@@ -41,7 +43,7 @@ export const make = (
     const one = (carrierCode: string, trackingNumber: string, lang: ReadonlyArray<string> = []) =>
       Endpoint.path(endpoints.get, { carrier_code: carrierCode, tracking_number: trackingNumber }, lang)
 
-    const createRaw = (input: Tracking.CreateTracking) =>
+    const createRaw = (input: Requests.CreateTracking) =>
       Effect.flatMap(validate.create(input, endpoints.create), (body) =>
         transport.request({
           endpoint: endpoints.create,
@@ -73,14 +75,14 @@ export const make = (
         })
       )
 
-    const listRaw = (query: Tracking.ListQuery = {}, deadline?: Duration.Duration) =>
+    const listRaw = (query: Requests.ListQuery = {}, deadline?: Duration.Duration) =>
       query.numbers !== undefined && query.numbers.length > Endpoint.maxBatchSize
         ? Effect.fail(validate.invalid(4012, `numbers: at most ${Endpoint.maxBatchSize} per call`, endpoints.list))
         : transport.request({
           endpoint: endpoints.list,
           path: endpoints.list.path,
-          query: Tracking.listQueryParams(query),
-          response: Tracking.TrackingPage,
+          query: Requests.listQueryParams(query),
+          response: Responses.TrackingPage,
           deadline
         })
 
@@ -97,7 +99,7 @@ export const make = (
               endpoint: endpoints.batch,
               path: endpoints.batch.path,
               body,
-              response: Tracking.BatchResult,
+              response: Responses.BatchResult,
               deadline: callDeadline
             }).pipe(span("batch", endpoints.batch)),
           list: (numbers, callDeadline) => listRaw({ numbers, limit: 200 }, callDeadline).pipe(span("list", endpoints.list))
@@ -147,7 +149,7 @@ export const make = (
       getTracking(carrierCode, trackingNumber, getOptions).pipe(span("get", endpoints.get))
 
     // The single create: 4016 turns into the existing tracking.
-    const createOne = (input: Tracking.CreateTracking): Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError> =>
+    const createOne = (input: Requests.CreateTracking): Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError> =>
       createRaw(input).pipe(
         Effect.catchTag("TrackingAlreadyExists", () => getTracking(input.carrierCode, input.trackingNumber))
       )
@@ -191,7 +193,7 @@ export const make = (
             endpoint: endpoints.updateMany,
             path: endpoints.updateMany.path,
             body,
-            response: Tracking.UpdateManyResult,
+            response: Responses.UpdateManyResult,
             deadline: callDeadline
           }))).pipe(Effect.map(bulk.mergeUpdates), span("updateMany", endpoints.updateMany))
 
@@ -202,7 +204,7 @@ export const make = (
             endpoint: endpoints.deleteMany,
             path: endpoints.deleteMany.path,
             body,
-            response: Tracking.DeleteManyResult,
+            response: Responses.DeleteManyResult,
             deadline: callDeadline
           }))).pipe(Effect.map(bulk.mergeDeletes), span("deleteMany", endpoints.deleteMany))
 
@@ -213,7 +215,7 @@ export const make = (
           endpoint: endpoints.realtime,
           path: endpoints.realtime.path,
           body,
-          response: Tracking.RealtimeResult
+          response: Responses.RealtimeResult
         })
         const first = result.items[0]
         if (first === undefined) {
@@ -246,21 +248,21 @@ export const make = (
     const userInfo: TrackingMoreClient["userInfo"] = transport.request({
       endpoint: endpoints.userInfo,
       path: endpoints.userInfo.path,
-      response: Tracking.UserInfo
+      response: Responses.UserInfo
     }).pipe(span("userInfo", endpoints.userInfo))
 
     const statusCounts: TrackingMoreClient["statusCounts"] = (query = {}) =>
       transport.request({
         endpoint: endpoints.statusCounts,
         path: endpoints.statusCounts.path,
-        query: Tracking.listQueryParams(query),
-        response: Tracking.StatusCounts
+        query: Requests.listQueryParams(query),
+        response: Responses.StatusCounts
       }).pipe(span("statusCounts", endpoints.statusCounts))
 
     const carriers: TrackingMoreClient["carriers"] = transport.request({
       endpoint: endpoints.carriers,
       path: endpoints.carriers.path,
-      response: Schema.Array(Tracking.Carrier)
+      response: Schema.Array(Responses.Carrier)
     }).pipe(span("carriers", endpoints.carriers))
 
     const detect: TrackingMoreClient["detect"] = (trackingNumber) =>
@@ -270,7 +272,7 @@ export const make = (
           endpoint: endpoints.detect,
           path: endpoints.detect.path,
           body: { tracking_number: trackingNumber },
-          response: Schema.Array(Tracking.Carrier)
+          response: Schema.Array(Responses.Carrier)
         })
       ).pipe(span("detect", endpoints.detect))
 

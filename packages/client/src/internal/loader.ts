@@ -37,6 +37,8 @@ import * as RequestResolver from "effect/RequestResolver"
 import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import type { CreateOutcome } from "../CreateOutcome.js"
+import type * as Requests from "../Requests.js"
+import type * as Responses from "../Responses.js"
 import type * as Tracking from "../Tracking.js"
 
 type Failure = TrackingMoreError.TrackingMoreError
@@ -51,20 +53,20 @@ export interface Batching {
 /** What the batcher needs from the client: its single calls and its many-item calls. */
 export interface LoaderDeps {
   /** POST /trackings/post under the retry policy; 4016 is its `TrackingAlreadyExists`. */
-  readonly createOne: (input: Tracking.CreateTracking) => Call
+  readonly createOne: (input: Requests.CreateTracking) => Call
   /** GET /trackings/{carrier}/{number} under the retry policy, 4031 re-polled, `register` as the option says. */
   readonly getOne: (carrierCode: string, trackingNumber: string, register: boolean) => Call
   /** `createMany`: one outcome per input, in input order. */
-  readonly createMany: (items: ReadonlyArray<Tracking.CreateTracking>) => Effect.Effect<ReadonlyArray<CreateOutcome>, Failure>
+  readonly createMany: (items: ReadonlyArray<Requests.CreateTracking>) => Effect.Effect<ReadonlyArray<CreateOutcome>, Failure>
   /** One list call for at most 40 numbers. */
-  readonly list: (numbers: ReadonlyArray<string>) => Effect.Effect<Tracking.TrackingPage, Failure>
+  readonly list: (numbers: ReadonlyArray<string>) => Effect.Effect<Responses.TrackingPage, Failure>
   /** How long a turn holds the next one back: one rate-limit interval of the group each loader uses. */
   readonly spacing: { readonly create: Duration.Duration; readonly get: Duration.Duration }
 }
 
 /** `create` and `get` through the batcher; the inputs are checked by the caller beforehand. */
 export interface Batcher {
-  readonly create: (input: Tracking.CreateTracking) => Call
+  readonly create: (input: Requests.CreateTracking) => Call
   readonly get: (carrierCode: string, trackingNumber: string, register: boolean) => Call
 }
 
@@ -102,7 +104,7 @@ const identity = (trackingNumber: string, carrierCode: string): string =>
 class CreateRequest extends Request.TaggedClass("CreateRequest")<
   Tracking.Tracking,
   Failure,
-  { readonly input: Tracking.CreateTracking; readonly caller: Caller }
+  { readonly input: Requests.CreateTracking; readonly caller: Caller }
 > {
   get key(): string {
     return identity(this.input.trackingNumber, this.input.carrierCode)
@@ -285,9 +287,9 @@ export const make = (deps: LoaderDeps, batching: Batching): Effect.Effect<Batche
 
     // 4016 answers `create` with the existing tracking, as without batching; fetched (batched too) when the
     // answer did not carry it.
-    const existing = (input: Tracking.CreateTracking) => get(input.carrierCode, input.trackingNumber, false)
+    const existing = (input: Requests.CreateTracking) => get(input.carrierCode, input.trackingNumber, false)
 
-    const createSingle = (input: Tracking.CreateTracking): Call =>
+    const createSingle = (input: Requests.CreateTracking): Call =>
       Effect.catchTag(deps.createOne(input), "TrackingAlreadyExists", () => existing(input))
 
     const fromOutcome = (outcome: CreateOutcome): Call => {

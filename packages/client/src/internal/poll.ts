@@ -23,7 +23,9 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type { ListQuery, Tracking, TrackingPage } from "../Tracking.js"
+import type { ListQuery } from "../Requests.js"
+import type { TrackingPage } from "../Responses.js"
+import type { Tracking } from "../Tracking.js"
 import { isFinalStatus } from "../Tracking.js"
 
 export interface Shipment {

@@ -3,7 +3,7 @@ import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import * as Tracking from "../Tracking.js"
+import * as Requests from "../Requests.js"
 
 /**
  * Input checked before anything is sent: a failure is the error of the code the server would answer (4012, 4013,
@@ -51,17 +51,17 @@ export const encoder = <A, I>(schema: Schema.Schema<A, I>) => {
     )
 }
 
-const encodeCreate = encoder(Tracking.CreateTracking)
+const encodeCreate = encoder(Requests.CreateTracking)
 
 /** Checks and encodes one create body (`create`, `batch`, `realtime`). */
 export const create = (
-  input: Tracking.CreateTracking,
+  input: Requests.CreateTracking,
   endpoint: Endpoint.Endpoint
 ): Either.Either<unknown, TrackingMoreError.TrackingMoreError> =>
   Either.flatMap(ref(input?.carrierCode, input?.trackingNumber, endpoint), () => encodeCreate(input, endpoint))
 
 /** Checks a ref and encodes an item of a many-item endpoint. */
-export const item = <T extends Tracking.TrackingRef, I>(schema: Schema.Schema<T, I>) => {
+export const item = <T extends Requests.TrackingRef, I>(schema: Schema.Schema<T, I>) => {
   const encode = encoder(schema)
   return (value: T, endpoint: Endpoint.Endpoint): Either.Either<I, TrackingMoreError.TrackingMoreError> =>
     Either.flatMap(ref(value?.carrierCode, value?.trackingNumber, endpoint), () => encode(value, endpoint))

@@ -11,7 +11,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type * as internalPoll from "../../src/internal/poll.js"
-import { type ListQuery, Tracking, TrackingPage } from "../../src/Tracking.js"
+import type { ListQuery } from "../../src/Requests.js"
+import { TrackingPage } from "../../src/Responses.js"
+import { Tracking } from "../../src/Tracking.js"
 
 /** The server's epoch ms at clock 0 (the poll's own clock never meets the server's). */
 export const serverStart = Date.UTC(2024, 0, 1, 0, 0, 0, 250)

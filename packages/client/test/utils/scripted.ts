@@ -13,7 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import type * as Tracking from "../../src/Tracking.js"
+import type * as Requests from "../../src/Requests.js"
 import * as TrackingMoreClient from "../../src/TrackingMoreClient.js"
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ export const runToEnd = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E 
 export const createMany = (
   http: Layer.Layer<HttpClient.HttpClient>,
   batchSize: number,
-  items: ReadonlyArray<Tracking.CreateTracking>,
+  items: ReadonlyArray<Requests.CreateTracking>,
   timed: Timing = { rate: "unlimited", deadline: undefined },
   policy: TrackingMoreClient.ClientOptions["policy"] = {}
 ) =>
