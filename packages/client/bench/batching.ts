@@ -82,7 +82,7 @@ const sum = (counts: Readonly<Record<string, number>> | undefined) =>
 const concurrently = async (
   runtime: ManagedRuntime.ManagedRuntime<TrackingMoreClientModule.TrackingMoreClient, unknown>,
   numbers: ReadonlyArray<string>,
-  call: (client: TrackingMoreClientModule.TrackingMoreClient, number: string) => Effect.Effect<{ trackingNumber: string }, unknown>
+  call: (client: TrackingMoreClientModule.Service, number: string) => Effect.Effect<{ trackingNumber: string }, unknown>
 ) => {
   const results = await Promise.allSettled(
     numbers.map((number) => runtime.runPromise(Effect.flatMap(TrackingMoreClient.TrackingMoreClient, (c) => call(c, number))))

@@ -35,7 +35,7 @@ const TrackingMoreClient: typeof TrackingMoreClientModule = await import(
   new URL("../dist/TrackingMoreClient.js", import.meta.url).href
 )
 type ClientOptions = TrackingMoreClientModule.ClientOptions
-type Client = TrackingMoreClientModule.TrackingMoreClient
+type Client = TrackingMoreClientModule.Service
 
 const apiKey = "sim-key-1"
 const fmt = (n: number, digits = 3) => n.toFixed(digits)

@@ -181,12 +181,12 @@ export interface Shipment {
 }
 
 /**
- * The TrackingMore v2 API.
+ * The TrackingMore v2 API: what the `TrackingMoreClient` service offers.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export interface TrackingMoreClient {
+export interface Service {
   /** Create one tracking. Idempotent: when it already exists (4016) the existing tracking is fetched and returned. */
   readonly create: (input: Requests.CreateTracking) => Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
   /**
@@ -264,9 +264,10 @@ export interface TrackingMoreClient {
  * @since 0.1.0
  * @category tags
  */
-export const TrackingMoreClient: Context.Tag<TrackingMoreClient, TrackingMoreClient> = Context.GenericTag<
-  TrackingMoreClient
->("@trackingmore-effect/client/TrackingMoreClient")
+export class TrackingMoreClient extends Context.Tag("@trackingmore-effect/client/TrackingMoreClient")<
+  TrackingMoreClient,
+  Service
+>() {}
 
 /**
  * The production base URL.
@@ -352,8 +353,7 @@ export const validatePollOptions = (options: PollOptions): Either.Either<PollOpt
  */
 export const make = (
   options: ClientOptions
-): Effect.Effect<TrackingMoreClient, Options.InvalidOption, HttpClient.HttpClient> =>
-  Effect.map(internalClient.make(options), TrackingMoreClient.of)
+): Effect.Effect<Service, Options.InvalidOption, HttpClient.HttpClient> => internalClient.make(options)
 
 /**
  * The client as a layer; requires an `HttpClient` (e.g. `FetchHttpClient.layer` or `NodeHttpClient.layerUndici`).

@@ -52,7 +52,7 @@ const recording = () => {
  * then finds the trackings one status further, however slow the machine.
  */
 const driven = (
-  tm: TrackingMoreClient.TrackingMoreClient,
+  tm: TrackingMoreClient.Service,
   client: ReturnType<typeof recording>,
   shipments: ReadonlyArray<TrackingMoreClient.Shipment>,
   options: TrackingMoreClient.PollOptions

@@ -81,7 +81,7 @@ const assertNoSecret = (texts: ReadonlyArray<string>, key: string) => {
 const run = <A>(
   apiKey: string,
   baseUrl: string,
-  f: (client: TrackingMoreClient.TrackingMoreClient) => Effect.Effect<A, unknown>,
+  f: (client: TrackingMoreClient.Service) => Effect.Effect<A, unknown>,
   http: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer
 ) => {
   const { layer, out } = recorder()

@@ -28,7 +28,7 @@ const options: TrackingMoreClient.ClientOptions = {
 
 const withClient = <A, E>(
   httpLayer: Layer.Layer<HttpClient.HttpClient>,
-  f: (client: TrackingMoreClient.TrackingMoreClient) => Effect.Effect<A, E>
+  f: (client: TrackingMoreClient.Service) => Effect.Effect<A, E>
 ) => Effect.provide(Effect.flatMap(TrackingMoreClient.TrackingMoreClient, f), TrackingMoreClient.layer(options).pipe(Layer.provide(httpLayer)))
 
 /** A client with the given attempt timeout over `http`, and no retries: a timed-out attempt ends the call. */

@@ -441,7 +441,7 @@ export const createClient = (options: ClientOptions): TrackingMoreClient => {
   }
   const call = <A>(
     what: string,
-    f: (client: EffectClient.TrackingMoreClient) => Effect.Effect<A, unknown>,
+    f: (client: EffectClient.Service) => Effect.Effect<A, unknown>,
     callOptions: CallOptions | undefined
   ): Promise<A> => runner.run(owner, what, Effect.flatMap(EffectClient.TrackingMoreClient, f), callOptions?.signal)
 

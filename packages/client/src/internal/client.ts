@@ -12,7 +12,7 @@ import * as CreateOutcome from "../CreateOutcome.js"
 import * as Requests from "../Requests.js"
 import * as Responses from "../Responses.js"
 import * as Tracking from "../Tracking.js"
-import type { ClientOptions, GetOptions, TrackingMoreClient } from "../TrackingMoreClient.js"
+import type { ClientOptions, GetOptions, Service } from "../TrackingMoreClient.js"
 import * as internalBatch from "./batch.js"
 import * as bulk from "./bulk.js"
 import * as loader from "./loader.js"
@@ -28,7 +28,7 @@ const encodeRef = validate.item(Requests.TrackingRef)
 /** The client's methods, each built from its row of core's endpoint table, over one transport. */
 export const make = (
   options: ClientOptions
-): Effect.Effect<TrackingMoreClient, Options.InvalidOption, HttpClient.HttpClient> =>
+): Effect.Effect<Service, Options.InvalidOption, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const resolved = yield* internalOptions.resolve(options)
     const transport = yield* Transport.make(resolved)
@@ -86,10 +86,10 @@ export const make = (
           deadline
         })
 
-    const list: TrackingMoreClient["list"] = (query) => listRaw(query).pipe(span("list", endpoints.list))
+    const list: Service["list"] = (query) => listRaw(query).pipe(span("list", endpoints.list))
 
     // A bulk call's chunk calls take what is left of its own deadline (none by default), not the policy's.
-    const createMany: TrackingMoreClient["createMany"] = (items, bulkOptions) =>
+    const createMany: Service["createMany"] = (items, bulkOptions) =>
       Effect.flatMap(bulk.deadlineOf(bulkOptions, endpoints.batch), (deadline) =>
         internalBatch.createMany({
           batchSize,
@@ -145,7 +145,7 @@ export const make = (
           batcher.get(carrierCode, trackingNumber, getOptions.register === true)
         )
 
-    const get: TrackingMoreClient["get"] = (carrierCode, trackingNumber, getOptions) =>
+    const get: Service["get"] = (carrierCode, trackingNumber, getOptions) =>
       getTracking(carrierCode, trackingNumber, getOptions).pipe(span("get", endpoints.get))
 
     // The single create: 4016 turns into the existing tracking.
@@ -154,7 +154,7 @@ export const make = (
         Effect.catchTag("TrackingAlreadyExists", () => getTracking(input.carrierCode, input.trackingNumber))
       )
 
-    const create: TrackingMoreClient["create"] = (input) =>
+    const create: Service["create"] = (input) =>
       (batcher === undefined
         ? createOne(input)
         : Effect.zipRight(validate.create(input, endpoints.create), batcher.create(input))).pipe(
@@ -167,7 +167,7 @@ export const make = (
       fallback: Effect.Effect<Tracking.Tracking, TrackingMoreError.TrackingMoreError>
     ) => Either.match(Tracking.decodeTracking(data), { onLeft: () => fallback, onRight: Effect.succeed })
 
-    const update: TrackingMoreClient["update"] = (carrierCode, trackingNumber, changes) =>
+    const update: Service["update"] = (carrierCode, trackingNumber, changes) =>
       Effect.gen(function*() {
         yield* validate.ref(carrierCode, trackingNumber, endpoints.update)
         const body = yield* encodeUpdate(changes, endpoints.update)
@@ -180,13 +180,13 @@ export const make = (
         return yield* trackingOr(data, getRaw(carrierCode, trackingNumber))
       }).pipe(span("update", endpoints.update))
 
-    const del: TrackingMoreClient["delete"] = (carrierCode, trackingNumber) =>
+    const del: Service["delete"] = (carrierCode, trackingNumber) =>
       Effect.zipRight(
         validate.ref(carrierCode, trackingNumber, endpoints.delete),
         transport.request({ endpoint: endpoints.delete, path: one(carrierCode, trackingNumber), response: Schema.Unknown })
       ).pipe(Effect.asVoid, span("delete", endpoints.delete))
 
-    const updateMany: TrackingMoreClient["updateMany"] = (items, bulkOptions) =>
+    const updateMany: Service["updateMany"] = (items, bulkOptions) =>
       Effect.flatMap(bulk.deadlineOf(bulkOptions, endpoints.updateMany), (deadline) =>
         bulk.sendInChunks(items, encodeUpdateItem, endpoints.updateMany, batchSize, deadline, (body, callDeadline) =>
           transport.request({
@@ -197,7 +197,7 @@ export const make = (
             deadline: callDeadline
           }))).pipe(Effect.map(bulk.mergeUpdates), span("updateMany", endpoints.updateMany))
 
-    const deleteMany: TrackingMoreClient["deleteMany"] = (items, bulkOptions) =>
+    const deleteMany: Service["deleteMany"] = (items, bulkOptions) =>
       Effect.flatMap(bulk.deadlineOf(bulkOptions, endpoints.deleteMany), (deadline) =>
         bulk.sendInChunks(items, encodeRef, endpoints.deleteMany, batchSize, deadline, (body, callDeadline) =>
           transport.request({
@@ -208,7 +208,7 @@ export const make = (
             deadline: callDeadline
           }))).pipe(Effect.map(bulk.mergeDeletes), span("deleteMany", endpoints.deleteMany))
 
-    const realtime: TrackingMoreClient["realtime"] = (input) =>
+    const realtime: Service["realtime"] = (input) =>
       Effect.gen(function*() {
         const body = yield* validate.create(input, endpoints.realtime)
         const result = yield* transport.request({
@@ -232,7 +232,7 @@ export const make = (
         return first
       }).pipe(span("realtime", endpoints.realtime))
 
-    const changeCarrier: TrackingMoreClient["changeCarrier"] = (carrierCode, trackingNumber, newCarrierCode) =>
+    const changeCarrier: Service["changeCarrier"] = (carrierCode, trackingNumber, newCarrierCode) =>
       Effect.gen(function*() {
         yield* validate.ref(carrierCode, trackingNumber, endpoints.changeCarrier)
         yield* validate.ref(newCarrierCode, trackingNumber, endpoints.changeCarrier)
@@ -245,13 +245,13 @@ export const make = (
         return yield* trackingOr(data, getRaw(newCarrierCode, trackingNumber))
       }).pipe(span("changeCarrier", endpoints.changeCarrier))
 
-    const userInfo: TrackingMoreClient["userInfo"] = transport.request({
+    const userInfo: Service["userInfo"] = transport.request({
       endpoint: endpoints.userInfo,
       path: endpoints.userInfo.path,
       response: Responses.UserInfo
     }).pipe(span("userInfo", endpoints.userInfo))
 
-    const statusCounts: TrackingMoreClient["statusCounts"] = (query = {}) =>
+    const statusCounts: Service["statusCounts"] = (query = {}) =>
       transport.request({
         endpoint: endpoints.statusCounts,
         path: endpoints.statusCounts.path,
@@ -259,13 +259,13 @@ export const make = (
         response: Responses.StatusCounts
       }).pipe(span("statusCounts", endpoints.statusCounts))
 
-    const carriers: TrackingMoreClient["carriers"] = transport.request({
+    const carriers: Service["carriers"] = transport.request({
       endpoint: endpoints.carriers,
       path: endpoints.carriers.path,
       response: Schema.Array(Responses.Carrier)
     }).pipe(span("carriers", endpoints.carriers))
 
-    const detect: TrackingMoreClient["detect"] = (trackingNumber) =>
+    const detect: Service["detect"] = (trackingNumber) =>
       Effect.zipRight(
         validate.trackingNumber(trackingNumber, endpoints.detect),
         transport.request({
@@ -277,7 +277,7 @@ export const make = (
       ).pipe(span("detect", endpoints.detect))
 
     // Options that cannot work are a defect of the stream (`validatePollOptions` checks them beforehand).
-    const pollUntilFinal: TrackingMoreClient["pollUntilFinal"] = (shipments, pollOptions) =>
+    const pollUntilFinal: Service["pollUntilFinal"] = (shipments, pollOptions) =>
       Either.match(internalPoll.resolve(pollOptions), {
         onLeft: (invalid) => Stream.die(invalid),
         onRight: (config) => internalPoll.pollUntilFinal((query) => list(query), shipments, config)

@@ -44,5 +44,5 @@ export const client = TrackingMoreClient.TrackingMoreClient
 
 export const use = <A, E>(
   layer: Layer.Layer<TrackingMoreClient.TrackingMoreClient>,
-  f: (client: TrackingMoreClient.TrackingMoreClient) => Effect.Effect<A, E>
+  f: (client: TrackingMoreClient.Service) => Effect.Effect<A, E>
 ): Effect.Effect<A, E> => Effect.provide(Effect.flatMap(TrackingMoreClient.TrackingMoreClient, f), layer)
