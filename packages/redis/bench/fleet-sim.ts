@@ -14,6 +14,8 @@ export interface RoundOptions {
   readonly extendPenalty: boolean
   /** random fault rates per kind, e.g. { "503": 0.03, reset: 0.01 } */
   readonly faults: Readonly<Record<string, number>>
+  /** requests per simulated second of the default group (default 1, the documented limit) */
+  readonly rate?: number
 }
 
 export interface RoundStats {
@@ -26,6 +28,9 @@ export interface RoundStats {
   readonly numbers: ReadonlyArray<string>
   /** every request of the round: simulated seconds since the first, and its code (or fault) */
   readonly timeline: ReadonlyArray<readonly [seconds: number, code: string]>
+  /** real epoch ms of the round's first and last request */
+  readonly firstAt: number | undefined
+  readonly lastAt: number | undefined
 }
 
 export type ToSim =
@@ -82,7 +87,7 @@ const start = async (options: RoundOptions) => {
     timeScale: options.timeScale,
     seed: options.seed,
     keys: [{ key: options.key }],
-    rateLimits: { default: 1, penaltySeconds: options.penaltySeconds, extendPenalty: options.extendPenalty },
+    rateLimits: { default: options.rate ?? 1, penaltySeconds: options.penaltySeconds, extendPenalty: options.extendPenalty },
     faults: { random: { rates: options.faults } }
   })
   return server.baseUrl
@@ -114,6 +119,8 @@ const stats = async (): Promise<RoundStats> => {
     first429Ms: tooMany.length > 0 ? tooMany[0]!.at - t0 : undefined,
     span429Ms: tooMany.length > 0 ? tooMany[tooMany.length - 1]!.at - tooMany[0]!.at : undefined,
     numbers,
+    firstAt: log[0]?.at,
+    lastAt: log[log.length - 1]?.at,
     timeline: log.map((e) => [(e.at - t0) / 1000 / current!.timeScale, String(e.code ?? e.fault ?? e.status)] as const)
   }
 }

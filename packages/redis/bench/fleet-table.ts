@@ -21,6 +21,8 @@ export interface Row {
   readonly failed?: number
   readonly errors?: ReadonlyArray<string>
   readonly wallS?: number
+  /** CPU seconds the workers spent, all together */
+  readonly cpuS?: number
   readonly note?: string
 }
 
@@ -41,7 +43,7 @@ const targets = (row: Row) => {
 export const table = (rows: ReadonlyArray<Row>, total: number): string => {
   const head = [
     "mode", "N", "workload", "extendPenalty", "completion ÷ physical", "requests", "429s", "1st 429 (sim s)", "503s",
-    "resets", "lost", "NotSent / failed", "wall (s)", "targets", "note"
+    "resets", "lost", "NotSent / failed", "wall (s)", "CPU (s)", "targets", "note"
   ]
   const lines = rows.map((r) => [
     r.mode,
@@ -57,6 +59,7 @@ export const table = (rows: ReadonlyArray<Row>, total: number): string => {
     r.cut ? `(cut: ${r.onServer} of ${total} created)` : fmt(r.lost),
     r.notSent === undefined ? "" : `${r.notSent} / ${r.failed}${(r.errors ?? []).length > 0 ? ` (${r.errors!.join(", ")})` : ""}`,
     fmt(r.wallS, 1),
+    fmt(r.cpuS, 1),
     targets(r),
     r.note ?? ""
   ])

@@ -32,6 +32,7 @@
  * worker gets a twentieth of the machine or less, and the fleet is bound by the CPU each call costs (which does not
  * shrink with the time scale), not by the key's limit. FLEET_LOAD=full makes every worker's own event loop busy too.
  *
+ * `CPU (s)`: what the workers spent together, for the rows where the client's own work, not the key, sets the pace.
  * A row is cut when it takes FLEET_CAP × the physical limit. `lost`: trackings neither on the simulator at the end
  * nor reported as never sent (a failure reported as TooManyRequests for an item that was never sent is lost).
  * Targets (issue 15): completion ≤ 1.15 × the physical limit, zero lost, zero 429s.
@@ -53,6 +54,7 @@
  *   PENALTY_SECONDS [120]     the simulator's penalty (simulated s)
  *   FLEET_FAULTS [503:0.03,reset:0.01]   FLEET_SEED [1]
  *   REDIS_URL                 the fleet's Redis [a redis-server of the bench's own, else redis://127.0.0.1:6379]
+ *   FLEET_WARMUP [1]          0: no unmeasured warm-up round of every mode and workload before the rows
  *   FLEET_OUT                 also write the rows as JSON to this file
  */
 import type { ChildProcess } from "node:child_process"
@@ -231,6 +233,27 @@ const main = async () => {
   const pool = startPool(maxN)
   await pool.ready()
   console.error(`${((Date.now() - began) / 1000).toFixed(0)} s: ${maxN} workers up`)
+  if (env.FLEET_WARMUP !== "0") {
+    // Every worker runs every code path once before the rows (on a simulator without limits, not measured), so
+    // that no row pays for the first compilation of its mode's code on a busy CPU.
+    for (const mode of modes) {
+      if (mode !== "memory" && !withRedis) continue
+      for (const workload of workloads) {
+        const { baseUrl } = await sim.ask({
+          type: "start",
+          options: { key: "sim-key-1", timeScale, seed, penaltySeconds, extendPenalty: false, faults: {}, rate: 1e6 }
+        }, "started")
+        const prefix = `tm-bench:${randomBytes(4).toString("hex")}:`
+        await pool.run({
+          workers: maxN, total: maxN * 3, baseUrl, apiKey: "sim-key-1", mode, workload, redisUrl, prefix,
+          pacing: { timeScale }, timeoutMs: 60_000
+        }).catch(() => {})
+        await sim.ask({ type: "close" }, "closed")
+        if (withRedis) await cleanup(redisUrl, [`${prefix}*`, `b_${prefix}*`])
+      }
+    }
+    console.error(`${((Date.now() - began) / 1000).toFixed(0)} s: warmed up`)
+  }
   const loaders = load === "off" ? [] : startLoaders(busyProcesses - Math.min(...allSizes))
   const rows: Array<Row> = []
   let stopped = false
@@ -296,7 +319,12 @@ const main = async () => {
         pacing: { timeScale },
         busySliceMs: load === "full" ? busySliceMs : 0,
         timeoutMs,
-        beforeGo: () => active.forEach((l) => l.kill("SIGCONT"))
+        // the load runs for a second before the row starts: a machine that is busy, not one waking up
+        beforeGo: async () => {
+          if (active.length === 0) return
+          active.forEach((l) => l.kill("SIGCONT"))
+          await new Promise((resolve) => setTimeout(resolve, 1000))
+        }
       })
     } catch (error) {
       if (!(error instanceof RoundTimeout)) throw error
@@ -307,7 +335,13 @@ const main = async () => {
     const elapsedMs = result?.elapsedMs ?? timeoutMs
     const { stats } = await sim.ask({ type: "stats" }, "stats")
     if (env.FLEET_DEBUG === "1") {
-      console.error(`${row.mode} N=${row.n} ${row.workload}: ` + stats.timeline.map(([s, c]) => `${s.toFixed(1)}:${c}`).join(" "))
+      const sim = (ms: number) => (ms / 1000 / timeScale).toFixed(1)
+      const edges = result === undefined || stats.firstAt === undefined || stats.lastAt === undefined
+        ? ""
+        : ` (first request ${sim(stats.firstAt - result.began)} simulated s after the start, the end ` +
+          `${sim(result.began + result.elapsedMs - stats.lastAt)} s after the last request)`
+      console.error(`${row.mode} N=${row.n} ${row.workload}${edges}: ` +
+        stats.timeline.map(([s, c]) => `${s.toFixed(1)}:${c}`).join(" "))
     }
     await sim.ask({ type: "close" }, "closed")
     if (withRedis) await cleanup(redisUrl, [`${prefix}*`, `b_${prefix}*`])
@@ -316,7 +350,9 @@ const main = async () => {
       completion: elapsedMs / physicalMs,
       cut,
       ...summarize(result, stats),
-      ...(result === undefined ? {} : { notSent: result.notSent, failed: result.failed, errors: result.errors }),
+      ...(result === undefined
+        ? {}
+        : { notSent: result.notSent, failed: result.failed, errors: result.errors, cpuS: result.cpuMs / 1000 }),
       wallS: elapsedMs / 1000
     }
   }
