@@ -59,6 +59,8 @@ export interface RateLimit {
   readonly take: (deadline: number) => Effect.Effect<boolean, Gate.DeadlineExceeded | TrackingMoreError.TransportError>
   /** The key has just cooled: pace slower for a while. */
   readonly slowDown: Effect.Effect<void>
+  /** Milliseconds between two turns at the paced rate (headroom included, recovery not). */
+  readonly interval: number
 }
 
 /**
@@ -151,7 +153,7 @@ export const make = (options: Options): Effect.Effect<RateLimit> =>
       cooledAt = now
     })
 
-    return { take, slowDown }
+    return { take, slowDown, interval }
   })
 
 /**

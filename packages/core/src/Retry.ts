@@ -189,8 +189,9 @@ export const run: {
       const waited = (yield* Clock.currentTimeMillis) - before
       if (waited > 0) yield* recordWait("gate", Duration.millis(waited), undefined)
       if (rateLimit === undefined) return pass
-      // Only a cooldown holds callers at the gate: the key has just cooled, so pace more carefully for a while.
-      if (waited > 0 || pass === "probe") yield* rateLimit.slowDown
+      // The key has just cooled when this caller probes, or when the gate held it for a turn or more (only a
+      // cooldown or a probe in flight holds callers; a busy event loop makes an open gate take a millisecond).
+      if (pass === "probe" || waited >= rateLimit.interval) yield* rateLimit.slowDown
       const beforeTurn = yield* Clock.currentTimeMillis
       const slept = yield* takeTurn(pass, rateLimit)
       const turnWait = (yield* Clock.currentTimeMillis) - beforeTurn

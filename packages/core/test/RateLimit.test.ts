@@ -180,6 +180,27 @@ describe("RateLimit", () => {
         deepStrictEqual(sent, [0, 120_500])
       }))
 
+    it.effect("only a hold of a turn or more at the gate (a cooldown) slows the pace, not a slow open gate", () =>
+      Effect.gen(function*() {
+        // a gate whose await takes `hold` ms and lets the caller through
+        const turnsAfter = (hold: number) =>
+          Effect.gen(function*() {
+            const rateLimit = yield* step()
+            const base = yield* services(rateLimit)
+            const gate: Gate.Service = { ...base.gate, await: () => Effect.as(Effect.sleep(Duration.millis(hold)), "open" as const) }
+            const sent: Array<number> = []
+            const attempt = Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => (sent.push(now), "ok")))
+            const call = Retry.run(attempt, { key: "fp", idempotent: true, services: { ...base, gate } })
+            const fiber = yield* Effect.fork(Effect.all([call, call, call], { concurrency: "unbounded" }))
+            yield* TestClock.adjust("1 minute")
+            yield* Fiber.join(fiber)
+            return sent.slice(1).map((at, i) => at - sent[i]!)
+          })
+        deepStrictEqual(yield* turnsAfter(1), [1000, 1000])
+        const afterHold = yield* turnsAfter(1000)
+        expect(afterHold[0]).toBeGreaterThanOrEqual(1450)
+      }))
+
     it.effect("a call whose turn comes after its deadline fails with DeadlineExceeded, nothing sent", () =>
       Effect.gen(function*() {
         const rateLimit = yield* step({ rate: { limit: 1, window: "1 minute" } })
