@@ -10,17 +10,18 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as Options from "@trackingmore-effect/core/Options"
 import type * as Policy from "@trackingmore-effect/core/Policy"
 import type * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
 import type * as Stream from "effect/Stream"
 import type { CreateOutcome } from "./CreateOutcome.js"
 import * as internalClient from "./internal/client.js"
+import * as internalConfig from "./internal/config.js"
 import * as internalOptions from "./internal/options.js"
 import * as internalPoll from "./internal/poll.js"
 import type * as Requests from "./Requests.js"
@@ -396,40 +397,4 @@ export const layer = (
 export const layerConfig = (
   options: Config.Config.Wrap<Partial<ClientOptions>> = {}
 ): Layer.Layer<TrackingMoreClient, ConfigError.ConfigError | Options.InvalidOption, HttpClient.HttpClient> =>
-  Layer.unwrapEffect(
-    Effect.gen(function*() {
-      const partial: Partial<ClientOptions> = yield* unwrapConfig(options)
-      const apiKey = partial.apiKey ?? (yield* Config.redacted("TRACKINGMORE_API_KEY").pipe(
-        Config.validate({
-          message: "TRACKINGMORE_API_KEY must not be empty",
-          validation: (key) => Redacted.value(key).trim().length > 0
-        })
-      ))
-      const baseUrl = partial.baseUrl ?? (yield* Config.string("TRACKINGMORE_BASE_URL").pipe(
-        Config.validate({
-          message: "TRACKINGMORE_BASE_URL must be an http(s) URL",
-          validation: (url) => /^https?:\/\//i.test(url.trim())
-        }),
-        Config.map((url) => url.trim()),
-        Config.withDefault(defaultBaseUrl)
-      ))
-      return layer({ ...partial, apiKey, baseUrl })
-    })
-  )
-
-/**
- * `Config.unwrap`, also for the objects it cannot take: `Config.unwrap({})` throws in effect 3.22 (its struct
- * of no fields reads the first entry). An empty object is a `Config.succeed` of itself, an `undefined` field is
- * left out, and plain values (a `Redacted` key, a `Duration`, a number from plain JS) are taken as they are.
- */
-const unwrapConfig = <A>(wrapped: Config.Config.Wrap<A>): Config.Config<A> => {
-  if (Config.isConfig(wrapped)) return wrapped as Config.Config<A>
-  if (
-    typeof wrapped !== "object" || wrapped === null || Redacted.isRedacted(wrapped) || Duration.isDuration(wrapped)
-  ) return Config.succeed(wrapped as A)
-  const entries = Object.entries(wrapped).filter(([, value]) => value !== undefined)
-  if (entries.length === 0) return Config.succeed({} as A)
-  return Config.all(
-    Object.fromEntries(entries.map(([key, value]) => [key, unwrapConfig(value as Config.Config.Wrap<unknown>)]))
-  ) as Config.Config<A>
-}
+  Layer.unwrapEffect(Effect.map(internalConfig.clientOptions(options), layer))
