@@ -5,18 +5,8 @@
  *
  * @since 0.1.0
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as ClientOutcome from "@trackingmore-effect/client/CreateOutcome"
-import * as EffectClient from "@trackingmore-effect/client/TrackingMoreClient"
-import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Layer from "effect/Layer"
-import * as ManagedRuntime from "effect/ManagedRuntime"
-import * as Redacted from "effect/Redacted"
-import * as Stream from "effect/Stream"
-import * as runner from "./internal/runner.js"
+import * as internalClient from "./internal/client.js"
 import type * as Tracking from "./Tracking.js"
-import { ClientClosedError, InvalidOptionError } from "./TrackingMoreError.js"
 import type { ErrorOf, TrackingMoreError } from "./TrackingMoreError.js"
 
 /**
@@ -336,61 +326,6 @@ export interface TrackingMoreClient {
   readonly closed: boolean
 }
 
-const inspectSymbol = Symbol.for("nodejs.util.inspect.custom")
-
-const toOutcome = (outcome: ClientOutcome.CreateOutcome): CreateOutcome => {
-  switch (outcome._tag) {
-    case "Created":
-      return { _tag: "Created", input: outcome.input, tracking: outcome.tracking }
-    case "Existed":
-      return { _tag: "Existed", input: outcome.input, tracking: outcome.tracking }
-    case "Failed":
-      return { _tag: "Failed", input: outcome.input, error: runner.toPromiseError(outcome.error) as TrackingMoreError }
-    case "NotSent":
-      return {
-        _tag: "NotSent",
-        input: outcome.input,
-        reason: runner.toPromiseError(outcome.reason) as ErrorOf<"DeadlineExceeded">
-      }
-  }
-}
-
-/** The options as the Effect client takes them, or an `InvalidOptionError` naming the first that cannot work. */
-const checkOptions = (options: ClientOptions): EffectClient.ClientOptions => {
-  if (typeof options !== "object" || options === null) {
-    throw new InvalidOptionError("options", "createClient: options must be an object with at least an apiKey")
-  }
-  if (typeof options.apiKey !== "string") {
-    throw new InvalidOptionError("apiKey", "createClient: apiKey must be a non-empty string")
-  }
-  if (options.fetch !== undefined && typeof options.fetch !== "function") {
-    throw new InvalidOptionError("fetch", "createClient: fetch must be a function like globalThis.fetch")
-  }
-  // Everything but `fetch` is the Effect client's to check, unknown options included.
-  const { apiKey, fetch: _fetch, ...rest } = options
-  const effectOptions: EffectClient.ClientOptions = { ...rest, apiKey: Redacted.make(apiKey) }
-  const checked = EffectClient.validateOptions(effectOptions)
-  if (Either.isLeft(checked)) throw new InvalidOptionError(checked.left.option, `createClient: ${checked.left.message}`)
-  // `fetch` refuses a URL with credentials, so with the standard fetch such a base URL could never work.
-  // (The client's check above has parsed the URL already, so `new URL` cannot throw here.)
-  const url = typeof options.baseUrl === "string" ? new URL(options.baseUrl) : undefined
-  if (options.fetch === undefined && url !== undefined && (url.username !== "" || url.password !== "")) {
-    throw new InvalidOptionError(
-      "baseUrl",
-      "createClient: baseUrl must not carry credentials (user:password@): fetch refuses such URLs; pass a `fetch` that adds them, or a URL without them"
-    )
-  }
-  return effectOptions
-}
-
-/** The polling options as the Effect client takes them (all but `signal`), or an `InvalidOptionError`. */
-const checkPollOptions = (options: PollOptions | undefined): EffectClient.PollOptions => {
-  const { signal: _signal, ...rest } = options ?? {}
-  const checked = EffectClient.validatePollOptions(rest)
-  if (Either.isLeft(checked)) throw new InvalidOptionError(checked.left.option, `pollUntilFinal: ${checked.left.message}`)
-  return rest
-}
-
 /**
  * Creates a client. It owns a `ManagedRuntime` (client layer over `fetch`); call `close()` when done. Every
  * option is checked here: one that cannot work (a `batchSize` outside 1–40, a rate limit of 0, a duration that
@@ -415,81 +350,4 @@ const checkPollOptions = (options: PollOptions | undefined): EffectClient.PollOp
  * }
  * ```
  */
-export const createClient = (options: ClientOptions): TrackingMoreClient => {
-  const effectOptions = checkOptions(options)
-  const fetch = options.fetch
-  // As `inspect` and `toJSON` show it: a proxy's credentials in the URL replaced, as OpenTelemetry's url.full does.
-  const baseUrl = (options.baseUrl ?? EffectClient.defaultBaseUrl).replace(
-    /\/\/([^/@:]*)(:[^/@]*)?@/,
-    (_match, _user, password) => `//REDACTED${password === undefined ? "" : ":REDACTED"}@`
-  )
-  const http = fetch === undefined
-    ? FetchHttpClient.layer
-    : Layer.provide(FetchHttpClient.layer, Layer.succeed(FetchHttpClient.Fetch, fetch))
-  // The options were checked above, so building the layer cannot fail.
-  const runtime = ManagedRuntime.make(Layer.orDie(Layer.provide(EffectClient.layer(effectOptions), http)))
-
-  let closed = false
-  const active = new Set<(reason: unknown) => void>()
-  const owner: runner.Owner<EffectClient.TrackingMoreClient> = {
-    runtime,
-    isClosed: () => closed,
-    register: (abort) => {
-      active.add(abort)
-      return () => active.delete(abort)
-    }
-  }
-  const call = <A>(
-    what: string,
-    f: (client: EffectClient.Service) => Effect.Effect<A, unknown>,
-    callOptions: CallOptions | undefined
-  ): Promise<A> => runner.run(owner, what, Effect.flatMap(EffectClient.TrackingMoreClient, f), callOptions?.signal)
-
-  const client: TrackingMoreClient = {
-    create: (input, o) => call("create", (c) => c.create(input), o),
-    createMany: (items, o) =>
-      call("createMany", (c) => Effect.map(c.createMany(items, { deadline: o?.deadline }), (xs) => xs.map(toOutcome)), o),
-    get: (carrierCode, trackingNumber, o) =>
-      call("get", (c) => c.get(carrierCode, trackingNumber, { lang: o?.lang, register: o?.register }), o),
-    list: (query, o) => call("list", (c) => c.list(query), o),
-    update: (carrierCode, trackingNumber, changes, o) =>
-      call("update", (c) => c.update(carrierCode, trackingNumber, changes), o),
-    delete: (carrierCode, trackingNumber, o) => call("delete", (c) => c.delete(carrierCode, trackingNumber), o),
-    updateMany: (items, o) => call("updateMany", (c) => c.updateMany(items, { deadline: o?.deadline }), o),
-    deleteMany: (items, o) => call("deleteMany", (c) => c.deleteMany(items, { deadline: o?.deadline }), o),
-    realtime: (input, o) => call("realtime", (c) => c.realtime(input), o),
-    changeCarrier: (carrierCode, trackingNumber, newCarrierCode, o) =>
-      call("changeCarrier", (c) => c.changeCarrier(carrierCode, trackingNumber, newCarrierCode), o),
-    userInfo: (o) => call("userInfo", (c) => c.userInfo, o),
-    statusCounts: (query, o) => call("statusCounts", (c) => c.statusCounts(query), o),
-    carriers: (o) => call("carriers", (c) => c.carriers, o),
-    detect: (trackingNumber, o) => call("detect", (c) => c.detect(trackingNumber), o),
-    pollUntilFinal: (shipments, o) => {
-      const pollOptions = checkPollOptions(o)
-      return runner.iterate(
-        owner,
-        "pollUntilFinal",
-        Stream.unwrap(Effect.map(EffectClient.TrackingMoreClient, (c) => c.pollUntilFinal(shipments, pollOptions))),
-        o?.signal
-      )
-    },
-    close: async () => {
-      if (closed) return
-      closed = true
-      for (const abort of [...active]) abort(new ClientClosedError("the call"))
-      await runtime.dispose()
-    },
-    get closed() {
-      return closed
-    }
-  }
-  Object.defineProperty(client, inspectSymbol, {
-    value: () => `TrackingMoreClient { baseUrl: ${JSON.stringify(baseUrl)}, apiKey: <redacted>, closed: ${closed} }`,
-    enumerable: false
-  })
-  Object.defineProperty(client, "toJSON", {
-    value: () => ({ baseUrl, closed }),
-    enumerable: false
-  })
-  return Object.freeze(client)
-}
+export const createClient = (options: ClientOptions): TrackingMoreClient => internalClient.make(options)
