@@ -179,4 +179,36 @@ describe("pollUntilFinal rounds", () => {
       assert.deepStrictEqual(statusesOf(emitted, "F000"), ["pending", "transit", "pickup"])
       assert.deepStrictEqual(statusesOf(emitted, "F065"), ["pending", "pickup"])
     }))
+
+  it.effect("a shipment without a carrier is read by number though one of its trackings was on the first page", () =>
+    Effect.gen(function*() {
+      // X is kept under ups and dhl and followed under any carrier; 44 shipments more, 100 other trackings, pages
+      // of 2: after the first page the numbers take fewer calls than the pages. X/ups on that page does not
+      // mean X was read: X/dhl, created last, is on no page read, and changes too.
+      const at = (number: string, carrier: string, createdAt: number, ...changes: ReadonlyArray<readonly [number, string]>) => ({
+        ...pending(number, createdAt, ...changes),
+        carrier
+      })
+      const followed = Array.from({ length: 44 }, (_, i) => pending(`F${pad(i, 3)}`, -900_000))
+      const others = Array.from({ length: 100 }, (_, i) => pending(`O${pad(i, 3)}`, -800_000, [5_000, "transit"]))
+      const api = server([
+        at("X", "ups", -1_000_000, [5_000, "transit"]),
+        ...followed,
+        ...others,
+        at("X", "dhl", -700_000, [4_000, "transit"])
+      ], "created-asc", "utc", 2000, 0)
+      const emitted = yield* run(
+        internalPoll.pollUntilFinal(api.list, [
+          { trackingNumber: "X" },
+          ...followed.map((m) => ({ trackingNumber: m.number, carrierCode: "dhl" }))
+        ], { ...config({ interval: "10 seconds", overlap: "0 seconds", deadline: "30 seconds" }), pageSize: 2 }),
+        100
+      )
+      const of = (carrier: string) => emitted.filter((t) => t.trackingNumber === "X" && t.carrierCode === carrier)
+      assert.deepStrictEqual(of("ups").map((t) => t.status), ["pending", "transit"])
+      assert.deepStrictEqual(of("dhl").map((t) => t.status), ["pending", "transit"])
+      // every round (a moment of its own here) reads X by number
+      const rounds = new Set(api.calls.map((c) => c.at))
+      assert.deepStrictEqual(new Set(api.calls.filter((c) => c.query.numbers?.includes("X") === true).map((c) => c.at)), rounds)
+    }))
 })

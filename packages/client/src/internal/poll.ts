@@ -111,7 +111,7 @@ interface Round {
   emitted: number
   /** epoch ms: no change that this round missed is older (the newest `updated_at` of its first answer) */
   newest: number | undefined
-  /** the pending numbers this round has read */
+  /** the trackings of pending shipments this round has read, as `number|carrier` (lower case) */
   readonly seen: Set<string>
   /** a changed set that shrank between two pages may have moved a tracking past us: do not advance */
   shrank: boolean
@@ -255,7 +255,7 @@ export const pollUntilFinal = (
             else {
               // After the first page: the rest of the changed set, or the caller's numbers not read yet,
               // whichever takes fewer calls (an account busy with other trackings pages for long).
-              const unread = book.pendingNumbers().filter((number) => !round.seen.has(number))
+              const unread = book.unread(round.seen)
               const pages = total === undefined ? Infinity : Math.ceil((total - page * size) / size)
               if (numbersCalls(unread.length, size) <= pages) {
                 skipChanged = reprobe - 1
@@ -292,9 +292,14 @@ export const pollUntilFinal = (
 
 /** What polling knows of the caller's shipments: which are not final yet, and what it emitted. */
 interface Book {
-  /** The trackings of `items` to emit (the caller's, new or with a new status); records the numbers read. */
+  /** The trackings of `items` to emit (the caller's, new or with a new status); records those read in `seen`. */
   readonly absorb: (items: ReadonlyArray<Tracking>, seen: Set<string>) => Array<Tracking>
   readonly pendingNumbers: () => Array<string>
+  /**
+   * The pending numbers `seen` does not cover: a shipment with a carrier is covered by its tracking, one without
+   * never is (a number may be kept under another carrier too, which the answers read so far need not hold).
+   */
+  readonly unread: (seen: ReadonlySet<string>) => Array<string>
   readonly done: () => boolean
 }
 
@@ -321,9 +326,9 @@ const makeBook = (shipments: ReadonlyArray<Shipment>): Book => {
         const number = tracking.trackingNumber
         const waiting = pending.get(number)
         if (waiting === undefined) continue
-        seen.add(number)
         const carrier = tracking.carrierCode.toLowerCase()
         if (!waiting.some((shipment) => matches(shipment, carrier))) continue
+        seen.add(`${number}|${carrier}`)
         const statuses = latest.get(number) ?? new Map<string, string | undefined>()
         statuses.set(carrier, tracking.status)
         latest.set(number, statuses)
@@ -350,6 +355,12 @@ const makeBook = (shipments: ReadonlyArray<Shipment>): Book => {
       return out
     },
     pendingNumbers: () => [...pending.keys()],
+    unread: (seen) =>
+      [...pending].filter(([number, waiting]) =>
+        waiting.some((shipment) =>
+          shipment.carrierCode === undefined || !seen.has(`${number}|${shipment.carrierCode.toLowerCase()}`)
+        )
+      ).map(([number]) => number),
     done: () => pending.size === 0
   }
 }
