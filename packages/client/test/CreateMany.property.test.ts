@@ -1,11 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as TrackingMoreError from "@trackingmore-effect/core/TrackingMoreError"
-import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as fc from "effect/FastCheck"
 import * as CreateOutcome from "../src/CreateOutcome.js"
 import type * as Requests from "../src/Requests.js"
-import { createMany, type Fault, keyOf, server, type Timing } from "./utils/scripted.js"
+import { createMany, createManyTimed, type Fault, keyOf, server, type Timing } from "./utils/scripted.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // Arbitraries
@@ -180,9 +180,8 @@ describe("createMany (property)", () => {
       Effect.gen(function*() {
         const items = tagged(generated)
         const http = server(faults)
-        const start = yield* Clock.currentTimeMillis
-        const outcomes = yield* createMany(http.layer, batchSize, items, timed)
-        const elapsed = (yield* Clock.currentTimeMillis) - start
+        const [took, outcomes] = yield* createManyTimed(http.layer, batchSize, items, timed)
+        const elapsed = Duration.toMillis(took)
         assertOutcomes(items, outcomes, http.received)
         if (timed.deadline === undefined) {
           assert.isFalse(outcomes.some(CreateOutcome.isNotSent), "without a deadline everything is sent")
