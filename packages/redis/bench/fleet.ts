@@ -8,8 +8,8 @@
  *     node --import tsx bench/fleet.ts                      (the whole matrix, 48 rows: half an hour, estimated)
  *
  * Rows: workload × N × mode × penalty extension (chosen by the variables below), nested in that order, so that the
- * createMany rows come first and a penalty extension's off and on sit side by side. The default run (25 rows: 8
- * minutes on a busy 2-core machine; rows not started after FLEET_BUDGET_S are listed as skipped) measures what
+ * createMany rows come first and a penalty extension's off and on sit side by side. The default run (25 rows: 8 to
+ * 14 minutes on a busy 2-core machine; rows not started after FLEET_BUDGET_S are listed as skipped) measures what
  * tells most: createMany at every N, both extensions, Redis and the peer, in-memory at N = 1 and 4 (beyond, it only
  * repeats the cut of N = 4); single creates at N = 1 and 20, extension off.
  * - mode `redis`: the client with `@trackingmore-effect/redis` (gate, rate limiter, budget shared through Redis);
