@@ -52,6 +52,14 @@ export interface Endpoint<Name extends string = string> {
  */
 export const maxBatchSize = 40
 
+/**
+ * The largest page the list endpoint answers: the documented maximum of its `limit` (its default is 100).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const maxPageSize = 2000
+
 const endpoint = <const Name extends string>(name: Name, fields: Omit<Endpoint<Name>, "name">): Endpoint<Name> => ({
   name,
   ...fields

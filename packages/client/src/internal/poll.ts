@@ -36,9 +36,6 @@ export interface Shipment {
 /** The list call polling makes: the client's `list`, paced and retried like any other call. */
 export type List = (query: ListQuery) => Effect.Effect<TrackingPage, TrackingMoreError.TrackingMoreError>
 
-/** The documented maximum of the list endpoint's `limit` (its default is 100). */
-export const maxPageSize = 2000
-
 /** Polling options, checked, with every default filled in. */
 export interface PollConfig {
   readonly interval: Duration.Duration
@@ -46,7 +43,7 @@ export interface PollConfig {
   /** `undefined`: no deadline. */
   readonly deadline: Duration.Duration | undefined
   readonly overlap: Duration.Duration
-  /** Trackings asked for per page: {@link maxPageSize}; tests take less, to page with few trackings. */
+  /** Trackings asked for per page: core's `Endpoint.maxPageSize`; tests take less, to page with few trackings. */
   readonly pageSize: number
 }
 
@@ -81,7 +78,7 @@ export const resolve = (options: unknown): Either.Either<PollConfig, Options.Inv
       maxInterval,
       deadline: deadline === undefined || !Duration.isFinite(deadline) ? undefined : deadline,
       overlap: yield* Options.duration("overlap", given.overlap ?? "1 minute"),
-      pageSize: maxPageSize
+      pageSize: Endpoint.maxPageSize
     }
   })
 

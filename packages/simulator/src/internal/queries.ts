@@ -12,7 +12,7 @@ import { fail, meaning, ok, str } from "./result.js"
 import { view } from "./view.js"
 
 /** The largest page list answers, as documented (a larger `limit` is answered 202 with this one). */
-const MAX_LIMIT = 2000
+const MAX_LIMIT = Endpoint.maxPageSize
 
 /** The page size when the request names none, as documented. */
 const DEFAULT_LIMIT = 100
