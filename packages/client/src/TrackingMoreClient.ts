@@ -374,7 +374,7 @@ export const make = (
 export const layer = (
   options: ClientOptions
 ): Layer.Layer<TrackingMoreClient, Options.InvalidOption, HttpClient.HttpClient> =>
-  Layer.effect(TrackingMoreClient, make(options))
+  Layer.scoped(TrackingMoreClient, make(options))
 
 /**
  * The client as a layer configured from `Config`: `apiKey` defaults to `Config.redacted("TRACKINGMORE_API_KEY")`

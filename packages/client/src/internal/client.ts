@@ -6,6 +6,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as CreateOutcome from "../CreateOutcome.js"
@@ -118,9 +119,10 @@ export const make = (
         )
 
     // Concurrent `create` and `get` calls coalesce into batch and list calls (see loader.ts). The loaders live as
-    // long as the client, in a scope of their own that is never closed: its only finalizer would interrupt a
-    // window that has not fired yet and leave the callers in it waiting forever, while a window left alone
-    // always fires within `batching.window`. So `make` needs no Scope, as before.
+    // long as the scope the client is made in, when there is one (`layer` is scoped): closing it (a runtime
+    // disposed, the Promise facade's `close`) stops a turn waiting for its rate-limit interval, whose timer would
+    // otherwise keep the process alive after the last call. Without one they live in a scope never closed, so
+    // `make` needs no Scope, as before.
     const spacing = (group: Endpoint.RateGroup) =>
       Duration.millis(Duration.toMillis(resolved.rateLimits[group].window) / resolved.rateLimits[group].limit)
     const batcher: loader.Batcher | undefined = resolved.batching === undefined ? undefined : yield* loader.make({
@@ -130,7 +132,10 @@ export const make = (
       list: (numbers) => list({ numbers, limit: 200 }),
       // A single get is in the default group, a list call in the list group: the longer of the two.
       spacing: { create: spacing("default"), get: Duration.max(spacing("default"), spacing("list")) }
-    }, resolved.batching).pipe(Scope.extend(yield* Scope.make()))
+    }, resolved.batching).pipe(Scope.extend(yield* Option.match(yield* Effect.serviceOption(Scope.Scope), {
+      onNone: () => Scope.make(),
+      onSome: Effect.succeed
+    })))
 
     // `lang` is a path segment of the single get that the list call cannot express: such calls are not batched.
     const getTracking = (
