@@ -123,15 +123,15 @@ export const make = (
     // disposed, the Promise facade's `close`) stops a turn waiting for its rate-limit interval, whose timer would
     // otherwise keep the process alive after the last call. Without one they live in a scope never closed, so
     // `make` needs no Scope, as before.
-    const spacing = (group: Endpoint.RateGroup) =>
-      Duration.millis(Duration.toMillis(resolved.rateLimits[group].window) / resolved.rateLimits[group].limit)
     const batcher: loader.Batcher | undefined = resolved.batching === undefined ? undefined : yield* loader.make({
       createOne: createRaw,
       getOne: (carrierCode, trackingNumber, register) => getRaw(carrierCode, trackingNumber, { register }),
       createMany: (items) => createMany(items),
       list: (numbers) => list({ numbers, limit: 200 }),
-      // A single get is in the default group, a list call in the list group: the longer of the two.
-      spacing: { create: spacing("default"), get: Duration.max(spacing("default"), spacing("list")) }
+      // Turns do not wait for the rate-limit interval themselves: the call's own rate-limit step paces it, in a
+      // fiber that stops when its callers leave. A turn that slept out the interval held a timer that kept a
+      // process alive after its last call (up to a minute at 1 request/minute).
+      spacing: { create: Duration.zero, get: Duration.zero }
     }, resolved.batching).pipe(Scope.extend(yield* Option.match(yield* Effect.serviceOption(Scope.Scope), {
       onNone: () => Scope.make(),
       onSome: Effect.succeed
